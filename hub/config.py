@@ -1,0 +1,137 @@
+"""Configuration from the environment, with safe development defaults and strict production checks.
+
+Every setting is read from an environment variable of the same name. In development (``HUB_ENV`` unset
+or ``development``) missing secrets are generated once and kept in the instance folder, so a first run
+needs nothing. In production (``HUB_ENV=production``) the hub refuses to start without a real
+``SECRET_KEY`` and ``HUB_ENCRYPTION_KEYS``, and says how to make them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+DEV_SECRETS_FILE = "dev-secrets.json"
+INSECURE_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret"}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Settings that are not secrets; each may be overridden by the environment variable of its name."""
+
+    HUB_ENV: str = "development"
+    REDIS_URL: str = ""  # empty: the quick start runs an embedded Redis
+    BIGCOMMERCE_API_URL: str = "https://api.bigcommerce.com"
+    HUB_PLUGINS_AUTOLOAD: str = "1"  # "0" disables entry-point loading (tests register plugins by hand)
+    HUB_PLUGINS: str = ""  # comma-separated allow-list of entry-point names; empty: all
+    HUB_QUEUE: str = "hub"
+    HUB_USER_AGENT: str = "ClauderyHub/0.1 (+https://claudery.example/hub)"
+    HUB_HTTP_CONNECT_TIMEOUT: float = 5.0
+    HUB_HTTP_READ_TIMEOUT: float = 30.0
+
+
+def _env(name: str, default: Any) -> Any:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    return raw
+
+
+def _dev_secrets(instance_path: Path) -> dict[str, str]:
+    """Load, or create once, the development SECRET_KEY and encryption key in the instance folder."""
+    path = instance_path / DEV_SECRETS_FILE
+    if path.exists():
+        return json.loads(path.read_text())
+    values = {"SECRET_KEY": secrets.token_urlsafe(32), "HUB_ENCRYPTION_KEYS": Fernet.generate_key().decode()}
+    instance_path.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(values, fh)
+    return values
+
+
+def parse_encryption_keys(raw: str) -> list[str]:
+    """Split ``HUB_ENCRYPTION_KEYS`` (newest first) and check each is a Fernet key."""
+    keys = [k.strip() for k in raw.split(",") if k.strip()]
+    for index, key in enumerate(keys):
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"HUB_ENCRYPTION_KEYS entry #{index + 1} is not a Fernet key (32 url-safe base64 bytes). "
+                "Generate one with: hub keys generate"
+            ) from exc
+    return keys
+
+
+def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the app's configuration: defaults < environment < ``overrides`` (tests inject here)."""
+    overrides = dict(overrides or {})
+    cfg: dict[str, Any] = {
+        name: _env(name, getattr(Defaults, name)) for name in Defaults.__dataclass_fields__
+    }
+    cfg["SECRET_KEY"] = os.environ.get("SECRET_KEY", "")
+    cfg["HUB_ENCRYPTION_KEYS"] = os.environ.get("HUB_ENCRYPTION_KEYS", "")
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'hub.sqlite3'}"
+    cfg["SQLALCHEMY_DATABASE_URI"] = _normalize_database_url(database_url)
+    cfg.update(overrides)
+    if "DATABASE_URL" in overrides:
+        cfg["SQLALCHEMY_DATABASE_URI"] = _normalize_database_url(overrides["DATABASE_URL"])
+
+    production = cfg["HUB_ENV"] == "production"
+    if production:
+        if cfg["SECRET_KEY"] in INSECURE_SECRET_KEYS or len(cfg["SECRET_KEY"]) < 16:
+            raise ConfigError(
+                "HUB_ENV=production needs a SECRET_KEY of at least 16 random characters. Generate one with: "
+                'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+            )
+        if not cfg["HUB_ENCRYPTION_KEYS"]:
+            raise ConfigError(
+                "HUB_ENV=production needs HUB_ENCRYPTION_KEYS (comma-separated Fernet keys, newest first) "
+                "to encrypt stored credentials. Generate one with: hub keys generate"
+            )
+    elif not cfg["SECRET_KEY"] or not cfg["HUB_ENCRYPTION_KEYS"]:
+        dev = _dev_secrets(instance_path)
+        cfg["SECRET_KEY"] = cfg["SECRET_KEY"] or dev["SECRET_KEY"]
+        cfg["HUB_ENCRYPTION_KEYS"] = cfg["HUB_ENCRYPTION_KEYS"] or dev["HUB_ENCRYPTION_KEYS"]
+    cfg["HUB_ENCRYPTION_KEY_LIST"] = parse_encryption_keys(cfg["HUB_ENCRYPTION_KEYS"])
+    if not cfg["HUB_ENCRYPTION_KEY_LIST"]:
+        raise ConfigError("HUB_ENCRYPTION_KEYS is empty. Generate a key with: hub keys generate")
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(cfg["SQLALCHEMY_DATABASE_URI"]))
+    cfg.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    cfg.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    cfg.setdefault("SESSION_COOKIE_SECURE", production)
+    cfg.setdefault("REMEMBER_COOKIE_SECURE", production)
+    cfg.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    return cfg
+
+
+def _normalize_database_url(url: str) -> str:
+    # Operators paste Heroku-style URLs; SQLAlchemy 2 wants an explicit driver for psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Web and worker processes share the file: wait on locks instead of failing at once.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}

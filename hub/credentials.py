@@ -1,0 +1,127 @@
+"""Credentials as the hub handles them, driven by each plugin's credential schema.
+
+A field's ``secret`` metadata, declared once in the plugin's schema, decides everything here: the input
+type, encryption at rest, the mask on the edit form, and log redaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import marshmallow
+
+from hub import encryption, redaction
+from hub.models import Site
+from hub.plugins import PluginHost
+
+#: what a stored secret looks like in a form: submitting it unchanged keeps the stored value
+MASK = "\u2022" * 10
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A credential field's UI, read from the schema's field metadata."""
+
+    name: str
+    label: str
+    help: str
+    placeholder: str
+    secret: bool
+    required: bool
+
+
+class CredentialsInvalid(ValueError):
+    """Credentials failed the plugin's normalization; ``errors`` maps field names to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def field_specs(host: PluginHost, platform: str) -> list[FieldSpec]:
+    """The platform's credential fields in form order."""
+    schema_cls = host.call(platform, "credential_schema")
+    fields = schema_cls().fields
+    specs = []
+    for index, (name, field) in enumerate(fields.items()):
+        meta = field.metadata or {}
+        specs.append(
+            (
+                meta.get("order", index),
+                FieldSpec(
+                    name=name,
+                    label=str(meta.get("label") or name.replace("_", " ").capitalize()),
+                    help=str(meta.get("help", "")),
+                    placeholder=str(meta.get("placeholder", "")),
+                    secret=bool(meta.get("secret", False)),
+                    required=bool(field.required),
+                ),
+            )
+        )
+    return [spec for _, spec in sorted(specs, key=lambda pair: pair[0])]
+
+
+def secret_names(host: PluginHost, platform: str) -> set[str]:
+    """Names of the fields the schema marks secret."""
+    return {spec.name for spec in field_specs(host, platform) if spec.secret}
+
+
+def normalize(host: PluginHost, platform: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Run the plugin's normalization; raises CredentialsInvalid with per-field messages."""
+    known = {spec.name for spec in field_specs(host, platform)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise CredentialsInvalid(
+            {name: [f"Unknown field; expected one of {sorted(known)}."] for name in unknown}
+        )
+    raw = {k: "" if v is None else v for k, v in data.items()}
+    for name in secret_names(host, platform):
+        if isinstance(raw.get(name), str):
+            redaction.register(raw[name].strip())
+    try:
+        cleaned = host.call(platform, "normalize_credentials", data=raw)
+    except marshmallow.ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise CredentialsInvalid(
+            {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in messages.items()}
+        ) from None
+    return {k: v for k, v in cleaned.items() if v not in (None, "")}
+
+
+def stored(site: Site) -> dict[str, Any]:
+    """The site's full credentials, secrets decrypted (for a platform call; never for a response)."""
+    return {**(site.credentials_public or {}), **encryption.decrypt(site.credentials_secret)}
+
+
+def unmask(host: PluginHost, platform: str, submitted: dict[str, Any], site: Site | None) -> dict[str, Any]:
+    """Replace masked secret fields by the stored values, when the site's platform is unchanged."""
+    result = dict(submitted)
+    keep = site is not None and site.platform == platform
+    secrets = encryption.decrypt(site.credentials_secret) if keep and site is not None else {}
+    for name in secret_names(host, platform):
+        if result.get(name) == MASK:
+            result[name] = secrets.get(name, "")
+    return result
+
+
+def save(host: PluginHost, site: Site, platform: str, credentials: dict[str, Any]) -> None:
+    """Store normalized credentials on the site: public fields readable, secret fields encrypted."""
+    secret = secret_names(host, platform)
+    if site.platform != platform:
+        site.connection_status = "not_connected"
+    site.platform = platform
+    site.credentials_public = {k: v for k, v in credentials.items() if k not in secret}
+    site.credentials_secret = encryption.encrypt({k: v for k, v in credentials.items() if k in secret})
+
+
+def form_values(host: PluginHost, site: Site, platform: str) -> dict[str, str]:
+    """Initial form values for an edit: public values as stored, secrets as the mask, never the value."""
+    if site.platform != platform:
+        return {}
+    values = {k: str(v) for k, v in (site.credentials_public or {}).items()}
+    secrets_present = encryption.decrypt(site.credentials_secret) if site.credentials_secret else {}
+    for name in secret_names(host, platform):
+        if secrets_present.get(name):
+            values[name] = MASK
+    return values

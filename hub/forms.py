@@ -1,0 +1,75 @@
+"""Web forms. The credential form is built at run time from the platform plugin's schema."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, Field, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.widgets import PasswordInput
+
+from hub.credentials import MASK, FieldSpec
+from hub.models.user import MIN_PASSWORD_LENGTH
+
+
+class SignupForm(FlaskForm):
+    """New merchant account."""
+
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)]
+    )
+    confirm = PasswordField("Repeat password", validators=[EqualTo("password", "The passwords differ.")])
+    submit = SubmitField("Create account")
+
+
+class LoginForm(FlaskForm):
+    """Sign in."""
+
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    submit = SubmitField("Log in")
+
+
+class SiteForm(FlaskForm):
+    """Create or rename a site."""
+
+    name = StringField("Site name", validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField("Save")
+
+
+class ActionForm(FlaskForm):
+    """A bare CSRF-protected form for buttons that POST (delete, sync, cancel...)."""
+
+
+class SecretInput(PasswordInput):
+    """A password input that can show the mask of a stored secret and never shows anything else."""
+
+    def __call__(self, field, **kwargs):
+        kwargs["value"] = MASK if kwargs.get("value") == MASK else ""
+        return super().__call__(field, **kwargs)
+
+
+def credentials_form(choices: list[tuple[str, str]], specs: list[FieldSpec]) -> type[FlaskForm]:
+    """A form class with the platform dropdown and one input per credential field of the schema.
+
+    Validation of the values is the plugin's (normalize_credentials); WTForms only carries them.
+    Secret fields are password inputs whose value is the mask, never the secret.
+    """
+
+    class CredentialsForm(FlaskForm):
+        platform = SelectField(
+            "Platform", choices=[SelectChoice(value, label) for value, label in choices], validate_choice=True
+        )
+
+    for spec in specs:
+        render_kw = {"placeholder": spec.placeholder, "autocomplete": "off", "spellcheck": "false"}
+        if spec.required:
+            render_kw["aria-required"] = "true"
+        field_cls: type[Field] = PasswordField if spec.secret else StringField
+        kwargs = {"label": spec.label, "description": spec.help, "render_kw": render_kw}
+        if spec.secret:
+            render_kw["autocomplete"] = "new-password"
+            kwargs["widget"] = SecretInput(hide_value=False)
+        setattr(CredentialsForm, f"cred_{spec.name}", field_cls(**kwargs))
+    return CredentialsForm

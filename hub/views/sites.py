@@ -1,0 +1,67 @@
+"""The merchant's sites: list, create, overview, delete. A merchant only ever sees their own."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from hub.extensions import db
+from hub.forms import ActionForm, SiteForm
+from hub.models import Site
+from hub.plugins import current_host
+
+bp = Blueprint("sites", __name__)
+
+
+def own_site(site_id: int) -> Site:
+    """The current merchant's site ``site_id``, or 404 (never 403: no hint that it exists)."""
+    site = db.session.get(Site, site_id)
+    if site is None or site.owner_id != current_user.id:
+        abort(404)
+    return site
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Every site of the merchant with its connection state."""
+    sites = db.session.scalars(select(Site).where(Site.owner_id == current_user.id).order_by(Site.id)).all()
+    return render_template("sites/index.html", sites=sites, host=current_host())
+
+
+@bp.route("/sites/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Create a site, then go to its platform settings."""
+    form = SiteForm()
+    if form.validate_on_submit():
+        site = Site(owner_id=current_user.id, name=form.name.data.strip())
+        db.session.add(site)
+        db.session.commit()
+        flash(f"Site “{site.name}” created. Now connect its store.", "success")
+        return redirect(url_for("platform.settings", site_id=site.id))
+    return render_template("sites/new.html", form=form)
+
+
+@bp.route("/sites/<int:site_id>")
+@login_required
+def show(site_id: int):
+    """A site's overview: connection state and next steps."""
+    site = own_site(site_id)
+    host = current_host()
+    platform = host.platform(site.platform) if host.has_platform(site.platform) else None
+    return render_template("sites/show.html", site=site, platform=platform, action_form=ActionForm())
+
+
+@bp.route("/sites/<int:site_id>/delete", methods=["POST"])
+@login_required
+def delete(site_id: int):
+    """Delete a site with its stored credentials."""
+    site = own_site(site_id)
+    if not ActionForm().validate_on_submit():
+        abort(400, "The form expired; reload the page and try again.")
+    db.session.delete(site)
+    db.session.commit()
+    flash(f"Site “{site.name}” deleted.", "success")
+    return redirect(url_for("sites.index"))

@@ -1,0 +1,100 @@
+"""The plugin host: entry points, failures, routing, documented hooks."""
+
+from __future__ import annotations
+
+import inspect
+from importlib.metadata import EntryPoint
+
+import pytest
+
+from hub import contract
+from hub.plugins import PLATFORM_HOOKS, HookNotImplemented, PluginHost
+from tests import toy_plugin
+
+
+def _ep(name, value):
+    return EntryPoint(name=name, value=value, group=contract.ENTRY_POINT_GROUP)
+
+
+def test_broken_plugin_is_reported_and_others_load():
+    host = PluginHost(eps=[_ep("broken", "tests.plugins_broken_at_import"), _ep("toy", "tests.toy_plugin")])
+    statuses = {s.name: s for s in host.statuses()}
+    assert not statuses["broken"].ok and "RuntimeError" in statuses["broken"].error
+    assert statuses["toy"].ok and statuses["toy"].platform == "toy"
+    assert [p.key for p in host.platforms()] == ["toy"]
+
+
+def test_broken_plugin_page_still_serves(app, browser, database_url, tmp_path):
+    from tests.conftest import Browser, make_app
+
+    app = make_app(database_url, tmp_path, plugins=[("toy", toy_plugin)])
+    app.extensions["hub_plugins"]._load_entry_point(_ep("broken", "tests.plugins_broken_at_import"))
+    b = Browser(app.test_client())
+    b.signup("c@example.com")
+    html = b.get("/plugins").get_data(as_text=True)
+    assert "broken" in html and "Failed" in html and "Loaded" in html
+    site_id = b.create_site()
+    assert "Toy Platform" in b.get(f"/sites/{site_id}/platform").get_data(as_text=True)
+
+
+def test_call_reaches_only_that_platform():
+    calls = []
+
+    class Other:
+        @contract.hookimpl
+        def platform_info(self):
+            return contract.PlatformInfo(key="other", display_name="Other")
+
+        @contract.hookimpl
+        def test_connection(self, platform, credentials, context):
+            calls.append(platform)
+            return contract.ConnectionResult(ok=True, message="other")
+
+    host = PluginHost(autoload=False, plugins=[("toy", toy_plugin), ("other", Other())])
+    ctx = contract.PluginContext(settings={})
+    result = host.call(
+        "toy", "test_connection", credentials={"api_key": toy_plugin.GOOD_KEY, "shop": "x"}, context=ctx
+    )
+    assert result.message == "Toy shop reached." and calls == []
+    assert host.call("other", "test_connection", credentials={}, context=ctx).message == "other"
+    assert calls == ["other"]
+    with pytest.raises(HookNotImplemented):
+        host.call("other", "credential_schema")
+
+
+def test_duplicate_platform_key_is_a_failure():
+    host = PluginHost(autoload=False, plugins=[("toy", toy_plugin), ("toy2", _clone_module())])
+    statuses = {s.name: s for s in host.statuses()}
+    assert statuses["toy"].ok and not statuses["toy2"].ok and "already provided" in statuses["toy2"].error
+
+
+def _clone_module():
+    class Clone:
+        @contract.hookimpl
+        def platform_info(self):
+            return contract.PlatformInfo(key="toy", display_name="Toy again")
+
+    return Clone()
+
+
+def test_every_hookspec_is_documented_and_typed():
+    specs = [
+        getattr(contract, n)
+        for n in dir(contract)
+        if hasattr(getattr(contract, n), f"{contract.PROJECT_NAME}_spec")
+    ]
+    assert len(specs) >= 9
+    for spec in specs:
+        doc = inspect.getdoc(spec)
+        assert doc and len(doc) > 40, f"{spec.__name__} needs a docstring"
+        sig = inspect.signature(spec)
+        assert sig.return_annotation is not inspect.Signature.empty, spec.__name__
+    assert {"test_connection", "fetch_products", "normalize_credentials"} <= PLATFORM_HOOKS
+
+
+def test_bigcommerce_registers_through_its_entry_point():
+    host = PluginHost()
+    statuses = {s.name: s for s in host.statuses()}
+    assert statuses["bigcommerce"].ok, statuses["bigcommerce"].error
+    assert statuses["bigcommerce"].source == "claudery_bigcommerce.plugin"
+    assert host.platform("bigcommerce").display_name == "BigCommerce"

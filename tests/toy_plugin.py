@@ -1,0 +1,56 @@
+"""A toy platform plugin registered by tests: proves the hub has no BigCommerce-specific code paths."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, pre_load
+
+from hub.contract import (
+    ConnectionResult,
+    ErrorKind,
+    PlatformInfo,
+    PluginContext,
+    StoreInfo,
+    hookimpl,
+)
+
+GOOD_KEY = "toy-key-0123456789"
+
+
+class ToyCredentials(Schema):
+    shop = fields.String(required=True, metadata={"label": "Shop name", "help": "Your toy shop's name."})
+    api_key = fields.String(
+        required=True, metadata={"label": "Toy API key", "help": "From the toy admin.", "secret": True}
+    )
+
+    @pre_load
+    def strip(self, data, **kwargs):
+        return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+
+
+@hookimpl
+def platform_info():
+    return PlatformInfo(key="toy", display_name="Toy Platform", description="A platform for tests.")
+
+
+@hookimpl
+def credential_schema(platform):
+    return ToyCredentials
+
+
+@hookimpl
+def normalize_credentials(platform, data):
+    cleaned = ToyCredentials().load(data)
+    if not cleaned["shop"].isalnum():
+        raise ValidationError({"shop": ["Letters and digits only, e.g. myshop."]})
+    return cleaned
+
+
+@hookimpl
+def test_connection(platform, credentials, context: PluginContext):
+    if credentials["api_key"] != GOOD_KEY:
+        return ConnectionResult(
+            ok=False, message="Toy says the key is wrong: paste the key again.", error_kind=ErrorKind.AUTH
+        )
+    return ConnectionResult(
+        ok=True, message="Toy shop reached.", store=StoreInfo(name=f"Toy {credentials['shop']}")
+    )
