@@ -1,0 +1,137 @@
+"""Claudery Hub hook implementations for BigCommerce (entry point ``claudery_bigcommerce.plugin``).
+
+Each hook is a thin adapter: the work lives in one module per concept (credentials, connection,
+products, catalog_ids, taxonomy, storefront). The host calls platform hooks for "bigcommerce" only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from hub.contract import (
+    Brand,
+    Category,
+    ConnectionResult,
+    DemoStoreHandle,
+    FetchRequest,
+    PlatformInfo,
+    PluginContext,
+    Product,
+    ProductPage,
+    StoreInfo,
+    hookimpl,
+)
+
+from . import catalog_ids, connection, products, storefront, taxonomy
+from . import credentials as creds
+from .client import BigCommerceClient
+
+if TYPE_CHECKING:
+    import click
+    import marshmallow
+
+PLATFORM_KEY = "bigcommerce"
+
+
+@hookimpl
+def platform_info() -> PlatformInfo:
+    """BigCommerce, connected through a store-level API account."""
+    return PlatformInfo(
+        key=PLATFORM_KEY,
+        display_name="BigCommerce",
+        description="Connect with a store-level API account (store hash and access token, Products read-only).",
+        docs_url="https://developer.bigcommerce.com/docs/start/authentication/api-accounts",
+    )
+
+
+@hookimpl
+def credential_schema(platform: str) -> type[marshmallow.Schema]:
+    """The store-level API account form."""
+    return creds.BigCommerceCredentialsSchema
+
+
+@hookimpl
+def normalize_credentials(platform: str, data: dict[str, str]) -> dict[str, Any]:
+    """Clean pasted values (URLs → store hash, stray whitespace and quotes) and validate them."""
+    return creds.normalize_credentials(data)
+
+
+@hookimpl
+def test_connection(platform: str, credentials: dict[str, Any], context: PluginContext) -> ConnectionResult:
+    """Products read-only decides; store details are optional enrichment."""
+    return connection.test_connection(credentials, context)
+
+
+@hookimpl
+def fetch_products(
+    platform: str, credentials: dict[str, Any], request: FetchRequest, context: PluginContext
+) -> Iterator[ProductPage]:
+    """Pages of 250 products, resumable, concurrent within the store's quota."""
+    return products.fetch_products(credentials, request, context)
+
+
+@hookimpl
+def list_product_ids(platform: str, credentials: dict[str, Any], context: PluginContext) -> Iterator[str]:
+    """Every current product id, paged by key."""
+    return catalog_ids.list_product_ids(BigCommerceClient.from_context(credentials, context))
+
+
+@hookimpl
+def fetch_categories(
+    platform: str, credentials: dict[str, Any], context: PluginContext
+) -> Iterator[Category]:
+    """Every category (category trees; legacy endpoint as a fallback)."""
+    return _closing(BigCommerceClient.from_context(credentials, context), taxonomy.fetch_categories)
+
+
+@hookimpl
+def fetch_brands(platform: str, credentials: dict[str, Any], context: PluginContext) -> Iterator[Brand]:
+    """Every brand."""
+    return _closing(BigCommerceClient.from_context(credentials, context), taxonomy.fetch_brands)
+
+
+@hookimpl
+def storefront_product_url(platform: str, store: StoreInfo, product: Product) -> str | None:
+    """The store's secure URL plus the product's custom URL."""
+    return storefront.storefront_product_url(store, product)
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    """Add ``hub demo-store`` (the local BigCommerce stand-in), when the demo store is installed."""
+    try:
+        from .demo_store.cli import demo_store_command
+    except ImportError:
+        return
+    cli.add_command(demo_store_command)
+
+
+@hookimpl
+def demo_store(platform: str, settings: Mapping[str, Any]) -> DemoStoreHandle | None:
+    """Start the local demo store and return how to connect to it."""
+    try:
+        from .demo_store.server import DemoStoreServer
+    except ImportError as exc:
+        raise RuntimeError(
+            "The BigCommerce demo store is not available in this installation "
+            f"(claudery_bigcommerce.demo_store could not be imported: {exc})."
+        ) from None
+    server = DemoStoreServer().start()
+    base_url = server.base_url
+    return DemoStoreHandle(
+        base_url=base_url,
+        credentials=creds.normalize_credentials(
+            {"store_hash": server.store_hash, "access_token": server.access_token}
+        ),
+        settings={"BIGCOMMERCE_API_URL": base_url},
+        stop=server.stop,
+    )
+
+
+def _closing(client: BigCommerceClient, fetch: Any) -> Iterator[Any]:
+    """Run a client-based listing and release the client's connections at its end."""
+    try:
+        yield from fetch(client)
+    finally:
+        client.close()
