@@ -179,9 +179,12 @@ def keys_rotate() -> None:
 
 
 def _register_hub_commands() -> None:
+    from hub.cli_sync import products_group, sync_group
     from hub.quickstart import quickstart_command
+    from hub.worker import worker_command
 
-    cli.add_command(quickstart_command)
+    for command in (quickstart_command, worker_command, sync_group, products_group):
+        cli.add_command(command)
 
 
 def _register_plugin_commands() -> None:

@@ -38,6 +38,11 @@ class Defaults:
     HUB_USER_AGENT: str = "ClauderyHub/0.1 (+https://claudery.example/hub)"
     HUB_HTTP_CONNECT_TIMEOUT: float = 5.0
     HUB_HTTP_READ_TIMEOUT: float = 30.0
+    HUB_SYNC_STALE_SECONDS: float = 90.0  # no heartbeat for this long: the run is resumed elsewhere
+    HUB_WATCHDOG_SECONDS: float = 15.0  # how often each worker looks for abandoned and due runs
+    HUB_SYNC_HEARTBEAT_SECONDS: float = 5.0
+    HUB_SYNC_SKEW_MARGIN_SECONDS: float = 300.0  # incremental overlap, for clock skew
+    HUB_SYNC_JOB_TIMEOUT: float = 86400.0
 
 
 def _env(name: str, default: Any) -> Any:

@@ -1,6 +1,22 @@
 """The hub's database models, one module per concept; importing this package registers them all."""
 
+from hub.models.catalog import Brand, Category, Product, ProductCustomField, ProductImage, ProductVariant
 from hub.models.site import ConnectionStatus, Site
+from hub.models.sync import RunKind, RunState, SyncError, SyncRun
 from hub.models.user import User
 
-__all__ = ["ConnectionStatus", "Site", "User"]
+__all__ = [
+    "Brand",
+    "Category",
+    "ConnectionStatus",
+    "Product",
+    "ProductCustomField",
+    "ProductImage",
+    "ProductVariant",
+    "RunKind",
+    "RunState",
+    "Site",
+    "SyncError",
+    "SyncRun",
+    "User",
+]

@@ -46,6 +46,12 @@ class Site(db.Model):
     store_info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     test_warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
 
+    #: schedules: minutes between incremental syncs / deletion reconciles; 0 turns one off
+    sync_interval_minutes: Mapped[int] = mapped_column(default=60)
+    reconcile_interval_minutes: Mapped[int] = mapped_column(default=1440)
+    next_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_reconcile_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
     owner = relationship("User", back_populates="sites")
 
     @property

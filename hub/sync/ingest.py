@@ -1,0 +1,216 @@
+"""Batched upserts of a page of products, keyed on (site, platform id); unchanged products not rewritten."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from hub.contract import Brand as BrandRecord
+from hub.contract import Category as CategoryRecord
+from hub.contract import Product as ProductRecord
+from hub.contract import RecordError
+from hub.models import Brand, Category, Product, ProductCustomField, ProductImage, ProductVariant, SyncError
+
+#: SQLite allows 32k bound parameters; chunk IN lists well below that
+CHUNK = 500
+
+
+@dataclass
+class IngestCounts:
+    """What one page did to the stored catalog."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+
+
+def content_hash(product: ProductRecord) -> str:
+    """A stable hash of everything fetched for a product (dataclasses serialize natively in orjson)."""
+    return hashlib.blake2b(orjson.dumps(product, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
+
+
+def _thumbnail(product: ProductRecord) -> str | None:
+    images = sorted(product.images, key=lambda i: (not i.is_thumbnail, i.sort_order))
+    return (images[0].url_thumbnail or images[0].url_standard) if images else None
+
+
+def _row(product: ProductRecord, digest: str, now: datetime, run_id: int) -> dict:
+    return {
+        "name": product.name,
+        "sku": product.sku,
+        "description": product.description,
+        "price": product.price,
+        "sale_price": product.sale_price,
+        "is_visible": product.is_visible,
+        "availability": product.availability,
+        "inventory_level": product.inventory_level,
+        "inventory_tracking": product.inventory_tracking,
+        "url_path": product.url_path,
+        "brand_id": product.brand_id,
+        "category_ids": list(product.category_ids),
+        "date_created": product.date_created,
+        "date_modified": product.date_modified,
+        "variant_count": len(product.variants),
+        "thumbnail_url": _thumbnail(product),
+        "content_hash": digest,
+        "raw": product.raw,
+        "synced_at": now,
+        "last_seen_run_id": run_id,
+        "archived_at": None,
+    }
+
+
+def _children(pk: int, product: ProductRecord, variants: list, images: list, fields: list) -> None:
+    variants.extend(
+        {
+            "product_id": pk,
+            "platform_id": v.id,
+            "sku": v.sku,
+            "price": v.price,
+            "sale_price": v.sale_price,
+            "inventory_level": v.inventory_level,
+            "option_values": v.option_values,
+            "image_url": v.image_url,
+        }
+        for v in product.variants
+    )
+    images.extend(
+        {
+            "product_id": pk,
+            "platform_id": i.id,
+            "url_standard": i.url_standard,
+            "url_thumbnail": i.url_thumbnail,
+            "url_zoom": i.url_zoom,
+            "url_tiny": i.url_tiny,
+            "is_thumbnail": i.is_thumbnail,
+            "sort_order": i.sort_order,
+            "description": i.description,
+        }
+        for i in product.images
+    )
+    fields.extend(
+        {"product_id": pk, "platform_id": f.id, "name": f.name, "value": f.value}
+        for f in product.custom_fields
+    )
+
+
+def ingest_products(
+    session: Session, site_id: int, run_id: int, products: list[ProductRecord], now: datetime
+) -> IngestCounts:
+    """Upsert ``products`` for the site in the session's transaction (the caller commits)."""
+    counts = IngestCounts()
+    by_id = {p.id: p for p in products}  # a repeated id keeps its last version
+    if not by_id:
+        return counts
+    existing: dict[str, tuple[int, str]] = {}
+    ids = list(by_id)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        stmt = select(Product.id, Product.platform_id, Product.content_hash, Product.archived_at).where(
+            Product.site_id == site_id, Product.platform_id.in_(chunk)
+        )
+        for pk, platform_id, digest, archived_at in session.execute(stmt):
+            existing[platform_id] = (pk, "" if archived_at is not None else digest)
+
+    new_rows, changed_rows, unchanged_pks, changed = [], [], [], []
+    for platform_id, product in by_id.items():
+        digest = content_hash(product)
+        found = existing.get(platform_id)
+        if found is None:
+            new_rows.append(
+                {
+                    "site_id": site_id,
+                    "platform_id": platform_id,
+                    "first_synced_at": now,
+                    **_row(product, digest, now, run_id),
+                }
+            )
+        elif found[1] == digest:
+            unchanged_pks.append(found[0])
+        else:
+            changed_rows.append({"id": found[0], **_row(product, digest, now, run_id)})
+            changed.append((found[0], product))
+
+    variants: list[dict] = []
+    images: list[dict] = []
+    fields: list[dict] = []
+    if new_rows:
+        result = session.execute(insert(Product).returning(Product.id, Product.platform_id), new_rows)
+        for pk, platform_id in result:
+            _children(pk, by_id[platform_id], variants, images, fields)
+    if changed_rows:
+        session.execute(update(Product), changed_rows)
+        pks = [pk for pk, _ in changed]
+        for model in (ProductVariant, ProductImage, ProductCustomField):
+            session.execute(delete(model).where(model.product_id.in_(pks)))
+        for pk, product in changed:
+            _children(pk, product, variants, images, fields)
+    for model, rows in ((ProductVariant, variants), (ProductImage, images), (ProductCustomField, fields)):
+        if rows:
+            session.execute(insert(model), rows)
+    for start in range(0, len(unchanged_pks), CHUNK):
+        session.execute(
+            update(Product)
+            .where(Product.id.in_(unchanged_pks[start : start + CHUNK]))
+            .values(last_seen_run_id=run_id)
+            .execution_options(synchronize_session=False)
+        )
+    counts.created, counts.updated, counts.unchanged = len(new_rows), len(changed_rows), len(unchanged_pks)
+    return counts
+
+
+def record_errors(session: Session, site_id: int, run_id: int, errors: list[RecordError]) -> int:
+    """Store per-product errors of a page; returns how many.
+
+    A stored product whose new version is malformed still exists at the platform: it is marked seen so
+    the full walk does not archive it.
+    """
+    ids = [e.product_id for e in errors if e.product_id]
+    for start in range(0, len(ids), CHUNK):
+        session.execute(
+            update(Product)
+            .where(Product.site_id == site_id, Product.platform_id.in_(ids[start : start + CHUNK]))
+            .values(last_seen_run_id=run_id)
+            .execution_options(synchronize_session=False)
+        )
+    if errors:
+        session.execute(
+            insert(SyncError),
+            [
+                {"run_id": run_id, "product_platform_id": e.product_id, "message": e.message[:2000]}
+                for e in errors
+            ],
+        )
+    return len(errors)
+
+
+def replace_taxonomy(
+    session: Session, site_id: int, categories: list[CategoryRecord], brands: list[BrandRecord]
+) -> None:
+    """Make the site's stored categories and brands equal to the fetched ones."""
+    for model, records, columns in (
+        (Category, categories, ("name", "parent_id", "url_path", "is_visible")),
+        (Brand, brands, ("name",)),
+    ):
+        stored = {
+            row.platform_id: row for row in session.scalars(select(model).where(model.site_id == site_id))
+        }
+        seen = set()
+        for record in records:
+            seen.add(record.id)
+            values = {c: getattr(record, c) for c in columns}
+            row = stored.get(record.id)
+            if row is None:
+                session.add(model(site_id=site_id, platform_id=record.id, **values))
+            else:
+                for key, value in values.items():
+                    setattr(row, key, value)
+        gone = [pk for platform_id, row in stored.items() if platform_id not in seen for pk in (row.id,)]
+        if gone:
+            session.execute(delete(model).where(model.id.in_(gone)))

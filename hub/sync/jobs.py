@@ -1,0 +1,76 @@
+"""RQ glue: the queue, enqueueing a run (by id only: no secret ever goes into job arguments), the job."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app, has_app_context
+from redis import Redis
+from rq import Queue
+from rq.job import Job
+
+from hub.extensions import db
+from hub.models import SyncRun
+
+JOB_FUNC = "hub.sync.jobs.execute_run"
+
+
+def redis_connection() -> Redis:
+    """Redis from ``REDIS_URL``."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise RuntimeError("REDIS_URL is not set; start Redis or use `hub quickstart`.")
+    return Redis.from_url(url)
+
+
+def queue() -> Queue:
+    """The hub's named queue."""
+    return Queue(current_app.config["HUB_QUEUE"], connection=redis_connection())
+
+
+def enqueue(run: SyncRun, *, new_job: bool = True) -> str:
+    """Put the run on the queue under a fresh job id stored on the run (the caller's session commits)."""
+    job_id = f"sync-{run.id}-{uuid.uuid4().hex[:8]}" if new_job or not run.job_id else run.job_id
+    run.job_id = job_id
+    db.session.commit()
+    queue().enqueue(
+        JOB_FUNC,
+        run.id,
+        job_id=job_id,
+        job_timeout=int(current_app.config.get("HUB_SYNC_JOB_TIMEOUT", 24 * 3600)),
+        result_ttl=24 * 3600,
+        failure_ttl=7 * 24 * 3600,
+        description=f"sync run {run.id} of site {run.site_id}",
+    )
+    return job_id
+
+
+def cancel_job(job_id: str | None) -> None:
+    """Drop a queued job from Redis if it is still there (the run row is already cancelled)."""
+    if not job_id:
+        return
+    try:
+        Job.fetch(job_id, connection=redis_connection()).cancel()
+    except Exception:  # already gone or running: the run row decides, the job will see it
+        return
+
+
+def job_exists(job_id: str | None) -> bool:
+    """True when Redis still knows the job."""
+    return bool(job_id) and Job.exists(job_id, connection=redis_connection())
+
+
+def execute_run(run_id: int) -> str:
+    """The RQ job: run a sync inside the app context."""
+    from rq import get_current_job
+
+    from hub.sync.engine import execute
+
+    job = get_current_job()
+    job_id = job.id if job is not None else None
+    if has_app_context():
+        return execute(run_id, job_id)
+    from hub import create_app
+
+    with create_app().app_context():
+        return execute(run_id, job_id)
