@@ -146,6 +146,8 @@ def list_products(req: Request) -> Response:
     except flt.QueryError as exc:
         return v3_error(exc.status, exc.title, errors={})
     chunk = ids[(page - 1) * limit : page * limit]
+    if cfg.prefetch:
+        cat.prefetch(ids[page * limit : (page + 1) * limit])
     fields = field_sets(req.params)
     faults = req.app.faults
     items = []

@@ -7,6 +7,9 @@ consistent snapshot. Serialized products are cached per product and dropped when
 from __future__ import annotations
 
 import bisect
+import contextlib
+import copy
+import queue
 import threading
 import time
 from collections import deque
@@ -55,7 +58,7 @@ class Change:
 class Catalog:
     """The products, categories and brands of one store."""
 
-    def __init__(self, store_hash: str, seed: int, products: int, *, cache_products: int = 200_000,
+    def __init__(self, store_hash: str, seed: int, products: int, *, cache_products: int = 30_000,
                  change_log_limit: int = 200_000) -> None:  # fmt: skip
         self.store_hash = store_hash
         self.seed = seed
@@ -79,6 +82,23 @@ class Catalog:
         self._seq = 0
         self.listeners: list[Callable[[str, int], None]] = []
         self.sort_cache: dict[tuple[str, int], list[int]] = {}
+        # Read-ahead: while a client parses one page, the next page's products are generated, so
+        # sequential paging (offset or keyset) is served from cache. One pending batch at most.
+        self._prefetch: queue.Queue[list[int]] = queue.Queue(maxsize=1)
+        threading.Thread(target=self._prefetch_loop, name=f"demo-prefetch-{store_hash}", daemon=True).start()
+
+    def prefetch(self, ids: list[int]) -> None:
+        """Warm the cache for ``ids`` in the background (dropped if a batch is already pending)."""
+        missing = [pid for pid in ids if pid not in self._cache]
+        if missing:
+            with contextlib.suppress(queue.Full):
+                self._prefetch.put_nowait(missing)
+
+    def _prefetch_loop(self) -> None:
+        while True:
+            for pid in self._prefetch.get():
+                with contextlib.suppress(KeyError):  # deleted meanwhile
+                    self.pieces(pid)
 
     # -- reading --------------------------------------------------------------------------------
     def pieces(self, pid: int) -> Pieces:
@@ -86,21 +106,29 @@ class Catalog:
         cached = self._cache.get(pid)
         if cached is not None:
             return cached
-        base, variants, images, fields, options = self.build(pid)
-        primary = next((i for i in images if i["is_thumbnail"]), images[0] if images else None)
-        pieces = Pieces(dumps(base)[:-1], dumps(variants), dumps(images), dumps(fields), dumps(options),
-                        dumps(primary), len(images))  # fmt: skip
+        pieces = self._serialize(*self.build(pid))
         with self._lock:
             if len(self._cache) >= self._cache_limit:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[pid] = pieces
         return pieces
 
-    def build(self, pid: int) -> tuple[dict, list, list, list, list]:
-        """Return (base, variants, images, custom_fields, options) as dicts, edits applied."""
-        core = self.cores[pid]
+    @staticmethod
+    def _serialize(base: dict, variants: list, images: list, fields: list, options: list) -> Pieces:
+        primary = next((i for i in images if i["is_thumbnail"]), images[0] if images else None)
+        return Pieces(dumps(base)[:-1], dumps(variants), dumps(images), dumps(fields), dumps(options),
+                      dumps(primary), len(images))  # fmt: skip
+
+    def build(
+        self, pid: int, core: gen.Core | None = None, edits: dict | None = None
+    ) -> tuple[dict, list, list, list, list]:
+        """Return (base, variants, images, custom_fields, options) as dicts, edits applied.
+
+        ``core`` and ``edits`` default to the current state; the ground truth passes a snapshot.
+        """
+        if core is None:
+            core, edits = self.cores[pid], self.overrides.get(pid)
         base, variants, images, fields, options = gen.build_product(self.seed, core, self.store_hash)
-        edits = self.overrides.get(pid)
         if edits:
             subs = {"variants": variants, "images": images, "custom_fields": fields, "options": options}
             for key, value in edits.items():
@@ -132,12 +160,15 @@ class Catalog:
 
         The snapshot is taken under the lock, so it is consistent even while products change.
         """
-        with self._lock:
+        with self._lock:  # cheap: copies of the compact cores, not generated products
             version, ids = self.version, self.ids
-            snapshot = [self.pieces(pid) for pid in ids]
+            snapshot = [(pid, self._cache.get(pid), copy.copy(self.cores[pid]), dict(self.overrides.get(pid, {})))
+                        for pid in ids]  # fmt: skip
         yield b'{"store_hash":' + dumps(self.store_hash) + b',"version":' + str(version).encode()
         yield b',"count":' + str(len(ids)).encode() + b',"products":['
-        for n, p in enumerate(snapshot):
+        for n, (pid, cached, core, edits) in enumerate(snapshot):
+            # Generated outside the lock and not cached, so a 100k dump neither blocks edits nor evicts pages.
+            p = cached or self._serialize(*self.build(pid, core, edits))
             yield (b"," if n else b"") + p.base + b',"variants":' + p.variants + b',"images":' + p.images
             yield b',"custom_fields":' + p.custom_fields + b',"primary_image":' + p.primary_image + b"}"
         yield b'],"categories":' + dumps(self.taxonomy.categories)

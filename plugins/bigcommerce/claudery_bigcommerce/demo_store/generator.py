@@ -166,13 +166,14 @@ def build_product(seed: int, core: Core, store_hash: str) -> tuple[dict, list, l
     weight = round(rng.uniform(0.1, 12), 2) if core.type == "physical" else 0
     dims = [rng.randint(0, 60) for _ in range(3)]
     options, variants = _variants(rng, core, weight, dims)
-    images = _images(rng, core, store_hash)
+    images = _images(rng, core, store_hash, slug(core.name)[:40])
     custom_fields = [
         {"id": pid * 10 + k, "name": w.FIELD_NAMES[(pid + k) % len(w.FIELD_NAMES)],
          "value": rng.choice(w.FIELD_VALUES)}
         for k in range(rng.choice((0, 0, 1, 2, 3)))
     ]  # fmt: skip
     preorder = core.availability == "preorder"
+    name_slug = slug(core.name)
     base = {
         "id": pid, "name": core.name, "type": core.type, "sku": core.sku, "description": description(seed, pid),
         "weight": num(weight), "width": dims[0], "depth": dims[1], "height": dims[2],
@@ -187,7 +188,7 @@ def build_product(seed: int, core: Core, store_hash: str) -> tuple[dict, list, l
         "is_visible": core.is_visible, "is_featured": core.is_featured, "related_products": [-1],
         "warranty": "", "bin_picking_number": "", "layout_file": "product.html",
         "upc": "" if rng.random() < 0.7 else f"{rng.randint(10**11, 10**12 - 1)}", "mpn": "", "gtin": "",
-        "search_keywords": ", ".join(slug(core.name).split("-")[:3]),
+        "search_keywords": ", ".join(name_slug.split("-")[:3]),
         "availability": core.availability, "availability_description": "",
         "gift_wrapping_options_type": "any", "gift_wrapping_options_list": [], "sort_order": 0,
         "condition": "New", "is_condition_shown": False, "order_quantity_minimum": 0,
@@ -197,7 +198,7 @@ def build_product(seed: int, core: Core, store_hash: str) -> tuple[dict, list, l
         "preorder_release_date": iso_date(ANCHOR_EPOCH + 30 * 86400) if preorder else None,
         "preorder_message": "Ships next month" if preorder else "", "is_preorder_only": False,
         "is_price_hidden": False, "price_hidden_label": "",
-        "custom_url": {"url": f"/{slug(core.name)}/", "is_customized": rng.random() < 0.1},
+        "custom_url": {"url": f"/{name_slug}/", "is_customized": rng.random() < 0.1},
         "base_variant_id": variants[0]["id"] if len(variants) == 1 else None,
         "open_graph_type": "product", "open_graph_title": "", "open_graph_description": "",
         "open_graph_use_meta_description": True, "open_graph_use_product_name": True,
@@ -228,21 +229,28 @@ def _variants(rng: random.Random, core: Core, weight: float, dims: list[int]) ->
         options.append({"id": opt_id, "product_id": pid, "display_name": label, "type": "rectangles",
                         "config": [], "sort_order": k, "option_values": vals})  # fmt: skip
     combos = itertools.islice(itertools.product(*value_ids), n) if axes else [()]
+    # Per-variant values come from arithmetic on (pid, k), not the RNG, and the few distinct numbers are
+    # computed once: a product with 600 variants must not cost 600 times a simple one.
+    tiers = [num(round(core.price * (1 + 0.05 * t), 2)) for t in range(5)]
+    sale, retail, cost = (
+        num(core.sale_price),
+        num(round(core.price * 1.2, 2)),
+        num(round(core.price * 0.4, 2)),
+    )
+    calc, wgt = num(core.calculated_price), num(weight)
     variants = []
     for k, combo in enumerate(combos):
-        inherit = len(axes) > 0 and rng.random() < 0.3
-        vprice = None if inherit else num(round(core.price * (1 + 0.05 * (k % 5)), 2))
-        vsale = None if inherit else num(core.sale_price)
-        sku = core.sku if k == 0 else (f"{core.sku}-{k}" if core.sku else "")
+        inherit = bool(axes) and (pid * 13 + k) % 10 < 3
+        vid = pid * 1000 + k
         variants.append({
-            "id": pid * 1000 + k, "product_id": pid, "sku": sku, "sku_id": None if not axes else pid * 1000 + k,
-            "price": vprice, "calculated_price": num(vsale or vprice or core.calculated_price),
-            "sale_price": vsale, "retail_price": None if inherit else num(round(core.price * 1.2, 2)),
-            "map_price": None, "weight": None if inherit else num(weight), "width": dims[0], "height": dims[2],
-            "depth": dims[1], "calculated_weight": num(weight), "is_free_shipping": False,
-            "fixed_cost_shipping_price": 0, "purchasing_disabled": rng.random() < 0.02,
-            "purchasing_disabled_message": "", "image_url": "", "cost_price": num(round(core.price * 0.4, 2)),
-            "upc": "", "mpn": "", "gtin": "", "inventory_level": rng.randint(0, 40),
+            "id": vid, "product_id": pid, "sku": core.sku if k == 0 else (f"{core.sku}-{k}" if core.sku else ""),
+            "sku_id": vid if axes else None, "price": None if inherit else tiers[k % 5],
+            "calculated_price": calc if inherit or sale else tiers[k % 5], "sale_price": None if inherit else sale,
+            "retail_price": None if inherit else retail, "map_price": None, "weight": None if inherit else wgt,
+            "width": dims[0], "height": dims[2], "depth": dims[1], "calculated_weight": wgt,
+            "is_free_shipping": False, "fixed_cost_shipping_price": 0,
+            "purchasing_disabled": (pid + 7 * k) % 50 == 0, "purchasing_disabled_message": "", "image_url": "",
+            "cost_price": cost, "upc": "", "mpn": "", "gtin": "", "inventory_level": (pid * 31 + k * 17) % 41,
             "inventory_warning_level": 0, "bin_picking_number": "",
             "option_values": [{"id": v["id"], "label": v["label"], "option_id": oid, "option_display_name": lbl}
                               for oid, lbl, v in combo],
@@ -250,10 +258,9 @@ def _variants(rng: random.Random, core: Core, weight: float, dims: list[int]) ->
     return options, variants
 
 
-def _images(rng: random.Random, core: Core, store_hash: str) -> list[dict]:
+def _images(rng: random.Random, core: Core, store_hash: str, base: str) -> list[dict]:
     pid = core.id
     count = 0 if rng.random() < 0.08 else rng.randint(1, 5)
-    base = slug(core.name)[:40]
     images = []
     for k in range(count):
         iid = pid * 10 + k
