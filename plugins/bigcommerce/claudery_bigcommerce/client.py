@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from hub.contract import PlatformError, PluginContext
+from hub.contract import ErrorKind, PlatformError, PluginContext
 
 from .errors import classify_exception, classify_status, error_detail, is_suspended, parse_json
 from .ratelimit import Pacer, Stopped, parse_rate_limit_headers
@@ -134,16 +134,20 @@ class BigCommerceClient:
         stats: CallStats | None = None,
         scope: Scope | None = None,
         max_retries: int | None = None,
+        rate_limit_retries: int | None = None,
     ) -> ApiResponse:
         """GET an API path; retry what is transient, and raise :class:`PlatformError` for the rest.
 
-        ``max_retries`` overrides the settings (the connection test retries little: a person waits).
+        ``max_retries`` and ``rate_limit_retries`` override the settings (the connection test retries
+        little and does not wait for a quota reset: a person is waiting for the answer).
         Raises :class:`~.ratelimit.Stopped` when the host asks to stop while waiting.
         """
         stats = stats if stats is not None else CallStats()
         scope = scope or scope_for_path(path)
         retries = self.settings.max_retries if max_retries is None else max_retries
-        rl_retries = self.settings.max_rate_limit_retries if max_retries is None else max_retries
+        rl_retries = (
+            self.settings.max_rate_limit_retries if rate_limit_retries is None else rate_limit_retries
+        )
         transient = rate_limited = 0
         url = self.url(path)
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
@@ -175,7 +179,16 @@ class BigCommerceClient:
                 body = parse_json(resp.content) if status != 204 else None
                 if body is not None or status == 204 or not resp.content:
                     return ApiResponse(status, body, headers)
-                status = 502  # a success status with an unreadable body: a gateway, retry it
+                if transient < retries:  # a success status with an unreadable body: a gateway?
+                    self.sleep(self.backoff.delay(transient))
+                    transient += 1
+                    continue
+                raise PlatformError(
+                    ErrorKind.UNKNOWN,
+                    f"{self.host} answered, but not with BigCommerce's JSON (status {status}). Check the "
+                    "BIGCOMMERCE_API_URL setting (normally https://api.bigcommerce.com); a proxy may be "
+                    "in the way.",
+                )
             detail = error_detail(parse_json(resp.content), _text(resp), secrets=(self._token,))
             if status == 429:
                 wait = rl.reset_seconds()

@@ -81,6 +81,7 @@ def test_connection(credentials: dict[str, Any], context: PluginContext) -> Conn
                 {"limit": 1, "include_fields": "id"},
                 scope=PRODUCTS_READ,
                 max_retries=CONNECTION_TEST_RETRIES,
+                rate_limit_retries=0,
             )
         except PlatformError as error:
             return _failure(error)
