@@ -17,6 +17,7 @@ from claudery_bigcommerce.demo_store.responses import Response
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as BigCommerce and the client's requests.Session expect
+    disable_nagle_algorithm = True  # headers and body are separate writes: avoid the 40 ms delayed-ACK stall
     timeout = 120  # idle keep-alive connections release their thread eventually
     app: DemoStoreApp
 
