@@ -70,6 +70,8 @@ from hub.plugins import PLATFORM_KEY, PluginHost
 
 __all__ = ["PlatformConformance", "no_network", "scramble"]
 
+#: the field metadata keys the hub reads (see ``hub.contract.credential_schema``)
+KNOWN_METADATA_KEYS = frozenset({"label", "help", "placeholder", "secret", "order"})
 #: secret values shorter than this are not searched for in messages and logs: "1" is everywhere
 MIN_SECRET_LENGTH = 4
 
@@ -155,7 +157,8 @@ class PlatformConformance:
     * :meth:`valid_credentials` and :meth:`invalid_credentials` (required);
     * optionally ``settings`` (hub configuration keys given to every hook through
       :class:`~hub.contract.PluginContext`, e.g. to turn retries' backoff down to 0 so the offline
-      network test is quick), ``required_hooks``, ``max_live_pages``, ``resume_may_repeat``;
+      network test is quick), ``required_hooks``, ``max_live_pages``, ``resume_may_repeat``,
+      ``extra_metadata_keys``;
     * optionally the fixtures ``live_credentials`` and ``live_settings`` for the live tests.
     """
 
@@ -177,6 +180,8 @@ class PlatformConformance:
     #: change during the test). True: only pages before k are checked; set it, with a comment saying
     #: why, when the platform's cursors overlap at page boundaries (the contract allows repeats)
     resume_may_repeat: ClassVar[bool] = False
+    #: metadata keys the plugin uses on purpose besides the hub's; any other key fails as a likely typo
+    extra_metadata_keys: ClassVar[frozenset[str]] = frozenset()
 
     # ----- what the subclass describes ---------------------------------------------------------------
 
@@ -341,6 +346,11 @@ class PlatformConformance:
             assert isinstance(meta.get("help"), str) and meta["help"].strip(), f"{where} has no help"
             assert isinstance(meta.get("secret", False), bool), f"{where}: secret must be a bool"
             assert isinstance(meta.get("placeholder", ""), str), f"{where}: placeholder must be a str"
+            # a typo such as "secrets": True would silently store a token in clear text
+            unknown = set(meta) - KNOWN_METADATA_KEYS - set(self.extra_metadata_keys)
+            assert not unknown, (
+                f"{where}: unknown metadata {sorted(unknown)} (known: {sorted(KNOWN_METADATA_KEYS)})"
+            )
             order = meta.get("order", 0)
             assert isinstance(order, int) and not isinstance(order, bool), f"{where}: order must be an int"
 

@@ -250,7 +250,16 @@ def test_installs_and_loads_through_its_entry_point(tmp_path: Path) -> None:
     ignore = shutil.ignore_patterns("tests", "*.egg-info", "__pycache__", "build")
     shutil.copytree(TEMPLATE_DIR, source, ignore=ignore)
     target = tmp_path / "site"
-    pip = [sys.executable, "-m", "pip", "install", "--no-deps", "--disable-pip-version-check"]
+    pip = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "--disable-pip-version-check",
+        "--retries",
+        "1",
+    ]
     if _can_build_without_isolation():
         pip += ["--no-build-isolation", "--no-index"]
     # else pip builds in an isolated environment, fetching setuptools>=64 from the package index
