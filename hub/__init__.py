@@ -43,8 +43,10 @@ def create_app(
 
     app.extensions["hub_plugins"] = host_from_config(app.config, plugins)
 
-    from hub.views import auth, platform, plugins_page, sites
+    from hub.views import auth, catalog, platform, plugins_page, sites, sync
 
+    for blueprint in (sync.bp, catalog.bp):
+        app.register_blueprint(blueprint)
     app.register_blueprint(auth.bp)
     app.register_blueprint(sites.bp)
     app.register_blueprint(platform.bp)

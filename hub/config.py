@@ -2,8 +2,10 @@
 
 Every setting is read from an environment variable of the same name. In development (``HUB_ENV`` unset
 or ``development``) missing secrets are generated once and kept in the instance folder, so a first run
-needs nothing. In production (``HUB_ENV=production``) the hub refuses to start without a real
-``SECRET_KEY`` and ``HUB_ENCRYPTION_KEYS``, and says how to make them.
+needs nothing. Plugins read their own settings (e.g. ``BIGCOMMERCE_API_URL``) from this configuration
+and, failing that, from the environment (see ``hub.connection.plugin_context``). In production
+(``HUB_ENV=production``) the hub refuses to start without a real ``SECRET_KEY`` and
+``HUB_ENCRYPTION_KEYS``, and says how to make them.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ class Defaults:
 
     HUB_ENV: str = "development"
     REDIS_URL: str = ""  # empty: the quick start runs an embedded Redis
-    BIGCOMMERCE_API_URL: str = "https://api.bigcommerce.com"
     HUB_PLUGINS_AUTOLOAD: str = "1"  # "0" disables entry-point loading (tests register plugins by hand)
     HUB_PLUGINS: str = ""  # comma-separated allow-list of entry-point names; empty: all
     HUB_QUEUE: str = "hub"

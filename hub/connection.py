@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+from collections import ChainMap
 from typing import Any
 
 from flask import current_app
@@ -25,7 +27,9 @@ UNEXPECTED = (
 def plugin_context(should_stop=None) -> PluginContext:
     """The context handed to platform hooks, built from the app's configuration."""
     cfg = current_app.config
-    kwargs: dict[str, Any] = {"settings": cfg, "user_agent": cfg["HUB_USER_AGENT"]}
+    # Plugin settings (BIGCOMMERCE_API_URL, ...) are not known to the hub: injected config wins, then env.
+    settings = ChainMap(cfg, os.environ)
+    kwargs: dict[str, Any] = {"settings": settings, "user_agent": cfg["HUB_USER_AGENT"]}
     if should_stop is not None:
         kwargs["should_stop"] = should_stop
     return PluginContext(**kwargs)

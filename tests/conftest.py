@@ -122,3 +122,73 @@ class Browser:
 @pytest.fixture
 def browser(client):
     return Browser(client)
+
+
+# ----- real services for sync tests ------------------------------------------------------------------
+
+from claudery_bigcommerce.demo_store.testing import demo_store, demo_store_factory  # noqa: F401
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """REDIS_URL when CI started a Redis, else a real redis-server started for this session."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    from hub import embedded_redis
+
+    server = embedded_redis.start(tmp_path_factory.mktemp("redis"))
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def connected_site(database_url, tmp_path, redis_url, demo_store_factory):
+    """A factory: (app, site_id, store) for a demo store started with ``options``, connected via the plugin."""
+    from claudery_bigcommerce import plugin as bigcommerce_plugin
+
+    from hub import credentials
+    from hub.connection import record, test_credentials
+    from hub.models import Site
+    from hub.plugins import current_host
+    from hub.views.auth import create_user
+
+    made = []
+
+    def factory(**options):
+        store = demo_store_factory(**options)
+        app = make_app(
+            database_url,
+            tmp_path,
+            plugins=[("bigcommerce", bigcommerce_plugin)],
+            BIGCOMMERCE_API_URL=store.base_url,
+            REDIS_URL=redis_url,
+            BIGCOMMERCE_BACKOFF_BASE="0.05",
+            BIGCOMMERCE_BACKOFF_CAP="0.5",
+        )
+        made.append(app)
+        with app.app_context():
+            user = create_user(f"sync{len(made)}@example.com", "correct horse battery")
+            site = Site(owner_id=user.id, name="Demo")
+            db.session.add(site)
+            host = current_host()
+            credentials.save(
+                host,
+                site,
+                "bigcommerce",
+                {"store_hash": store.store_hash, "access_token": store.access_token},
+            )
+            record(site, test_credentials(host, "bigcommerce", credentials.stored(site)))
+            db.session.commit()
+            assert site.connection_status == "connected", site.last_test_message
+            return app, site.id, store
+
+    yield factory
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            with db.engine.begin() as conn:
+                for table in reversed(db.metadata.sorted_tables):
+                    conn.execute(table.delete())
+            db.engine.dispose()

@@ -1,0 +1,103 @@
+"""Product Sync page: start, cancel, live progress, history, a run's errors."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import func, select
+
+from hub.extensions import db
+from hub.forms import ActionForm
+from hub.models import RunKind, SyncError, SyncRun
+from hub.plugins import current_host
+from hub.sync import runs
+from hub.views.sites import own_site
+
+bp = Blueprint("sync", __name__)
+ERRORS_PER_PAGE = 50
+
+
+def _check_form() -> None:
+    if not ActionForm().validate_on_submit():
+        abort(400, "The form expired; reload the page and try again.")
+
+
+@bp.route("/sites/<int:site_id>/sync")
+@login_required
+def page(site_id: int):
+    """The sync dashboard."""
+    site = own_site(site_id)
+    active = runs.active_run(site.id)
+    return render_template(
+        "sites/sync.html",
+        site=site,
+        active=active,
+        progress=runs.progress(active) if active else None,
+        history=runs.history(site.id),
+        stored=runs.stored_product_count(site.id),
+        form=ActionForm(),
+        can_sync=current_host().has_platform(site.platform) and site.connection_status != "not_connected",
+    )
+
+
+@bp.route("/sites/<int:site_id>/sync/start", methods=["POST"])
+@login_required
+def start(site_id: int):
+    """Start a sync (incremental when possible, or full) unless one is active."""
+    site = own_site(site_id)
+    _check_form()
+    if not current_host().has_platform(site.platform):
+        flash("Connect the store first (Platform settings).", "error")
+        return redirect(url_for("sync.page", site_id=site.id))
+    kind = RunKind.FULL if request.form.get("full") else RunKind.INCREMENTAL
+    if request.form.get("reconcile"):
+        kind = RunKind.RECONCILE
+    _run, created = runs.start_run(site, kind)
+    if not created:
+        flash("A sync is already running; here it is.", "info")
+    return redirect(url_for("sync.page", site_id=site.id))
+
+
+@bp.route("/sites/<int:site_id>/sync/cancel", methods=["POST"])
+@login_required
+def cancel(site_id: int):
+    """Cancel the active run."""
+    site = own_site(site_id)
+    _check_form()
+    run = runs.cancel(site.id)
+    flash(
+        "Nothing to cancel." if run is None else "Cancelling: the sync stops after the current batch.", "info"
+    )
+    return redirect(url_for("sync.page", site_id=site.id))
+
+
+@bp.route("/sites/<int:site_id>/sync/status.json")
+@login_required
+def status(site_id: int):
+    """Progress of the active (or latest) run, polled by the page."""
+    site = own_site(site_id)
+    run = runs.active_run(site.id) or next(iter(runs.history(site.id, 1)), None)
+    return jsonify({"run": runs.progress(run) if run else None, "stored": runs.stored_product_count(site.id)})
+
+
+@bp.route("/sites/<int:site_id>/sync/runs/<int:run_id>/errors")
+@login_required
+def errors(site_id: int, run_id: int):
+    """A run's per-product errors, paged."""
+    site = own_site(site_id)
+    run = db.session.get(SyncRun, run_id)
+    if run is None or run.site_id != site.id:
+        abort(404)
+    page_no = max(request.args.get("page", 1, type=int) or 1, 1)
+    total = db.session.scalar(select(func.count()).select_from(SyncError).where(SyncError.run_id == run.id))
+    rows = db.session.scalars(
+        select(SyncError)
+        .where(SyncError.run_id == run.id)
+        .order_by(SyncError.id)
+        .offset((page_no - 1) * ERRORS_PER_PAGE)
+        .limit(ERRORS_PER_PAGE)
+    ).all()
+    pages = max((total + ERRORS_PER_PAGE - 1) // ERRORS_PER_PAGE, 1)
+    return render_template(
+        "sites/sync_errors.html", site=site, run=run, rows=rows, page=page_no, pages=pages, total=total
+    )

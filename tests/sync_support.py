@@ -1,0 +1,189 @@
+"""Real parts for sync tests: a Redis, `hub worker` processes, and comparison with the demo store's truth."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+
+from hub.extensions import db
+from hub.models import Brand, Category, Product, ProductCustomField, ProductImage, ProductVariant, SyncRun
+
+
+class Worker:
+    """A `hub worker` subprocess on the test database and Redis."""
+
+    def __init__(self, env: dict[str, str], log_path: Path):
+        self.log = open(log_path, "ab")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hub.cli", "worker"], env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to clean up, as when a machine dies."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        """Stop gracefully; returns the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self.log.close()
+        return self.process.returncode
+
+
+def worker_env(app, redis_url: str, queue: str, **extra: str) -> dict[str, str]:
+    """Environment for a worker process sharing the test app's database and secrets."""
+    cfg = app.config
+    env = {
+        **os.environ,
+        "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": redis_url,
+        "HUB_QUEUE": queue,
+        "SECRET_KEY": cfg["SECRET_KEY"],
+        "HUB_ENCRYPTION_KEYS": cfg["HUB_ENCRYPTION_KEYS"],
+        "HUB_INSTANCE_PATH": app.instance_path,
+        "HUB_PLUGINS": "bigcommerce",
+        "HUB_PLUGINS_AUTOLOAD": "1",
+        "BIGCOMMERCE_API_URL": cfg["BIGCOMMERCE_API_URL"],
+        "BIGCOMMERCE_BACKOFF_BASE": "0.05",
+        "BIGCOMMERCE_BACKOFF_CAP": "0.5",
+        "HUB_SYNC_HEARTBEAT_SECONDS": "0.5",
+        "HUB_SYNC_STALE_SECONDS": "3",
+        "HUB_WATCHDOG_SECONDS": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.update(extra)
+    return env
+
+
+def unique_queue() -> str:
+    """A queue name of this test's own, so workers of other tests never take its jobs."""
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+def wait_run(app, run_id: int, timeout: float = 120, until=None) -> SyncRun:
+    """Poll the database until the run is final (or ``until(run)`` holds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with app.app_context():
+            run = db.session.get(SyncRun, run_id)
+            db.session.expunge(run)
+        if until(run) if until else run.state not in ("queued", "running"):
+            return run
+        if time.monotonic() > deadline:
+            raise AssertionError(f"run {run_id} still {run.state}/{run.stage} after {timeout}s")
+        time.sleep(0.2)
+
+
+def _money(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).normalize()
+
+
+def _sale(value) -> Decimal | None:
+    # BigCommerce sends sale_price 0 for "not on sale"; the hub stores that as no sale price.
+    money = _money(value)
+    return None if money == 0 else money
+
+
+def stored_catalog(app, site_id: int) -> dict:
+    """The site's non-archived catalog as comparable plain data."""
+    with app.app_context():
+        products = {}
+        rows = db.session.scalars(
+            select(Product).where(Product.site_id == site_id, Product.archived_at.is_(None))
+        )
+        by_pk = {}
+        for p in rows:
+            by_pk[p.id] = p.platform_id
+            products[p.platform_id] = {
+                "name": p.name,
+                "sku": p.sku or "",
+                "price": _money(p.price),
+                "sale_price": _money(p.sale_price),
+                "is_visible": p.is_visible,
+                "brand_id": p.brand_id,
+                "categories": sorted(p.category_ids),
+                "date_modified": p.date_modified,
+                "variants": [],
+                "images": [],
+                "custom_fields": [],
+            }
+        for model, key, fn in (
+            (ProductVariant, "variants", lambda v: (v.platform_id, v.sku or "", _money(v.price))),
+            (ProductImage, "images", lambda i: (i.platform_id, i.url_standard)),
+            (ProductCustomField, "custom_fields", lambda f: (f.name, f.value)),
+        ):
+            for row in db.session.scalars(
+                select(model).where(model.product_id.in_(list(by_pk)) if by_pk else False)
+            ):
+                products[by_pk[row.product_id]][key].append(fn(row))
+        for p in products.values():
+            for key in ("variants", "images", "custom_fields"):
+                p[key].sort()
+        categories = {
+            c.platform_id: c.name
+            for c in db.session.scalars(select(Category).where(Category.site_id == site_id))
+        }
+        brands = {
+            b.platform_id: b.name for b in db.session.scalars(select(Brand).where(Brand.site_id == site_id))
+        }
+    return {"products": products, "categories": categories, "brands": brands}
+
+
+def truth_catalog(truth: dict, skip_ids: set[str] = frozenset()) -> dict:
+    """The demo store's ground truth in the same shape as :func:`stored_catalog`."""
+    from datetime import datetime
+
+    products = {}
+    for p in truth["products"]:
+        pid = str(p["id"])
+        if pid in skip_ids:
+            continue
+        products[pid] = {
+            "name": p["name"],
+            "sku": p.get("sku") or "",
+            "price": _money(p.get("price")),
+            "sale_price": _sale(p.get("sale_price")),
+            "is_visible": p.get("is_visible"),
+            "brand_id": str(p["brand_id"]) if p.get("brand_id") else None,
+            "categories": sorted(str(c) for c in p.get("categories") or []),
+            "date_modified": datetime.fromisoformat(p["date_modified"]),
+            "variants": sorted(
+                (str(v["id"]), v.get("sku") or "", _money(v.get("price"))) for v in p.get("variants") or []
+            ),
+            "images": sorted((str(i["id"]), i.get("url_standard")) for i in p.get("images") or []),
+            "custom_fields": sorted((f["name"], f["value"]) for f in p.get("custom_fields") or []),
+        }
+    categories = {str(c["id"]): c["name"] for c in truth["categories"]}
+    brands = {str(b["id"]): b["name"] for b in truth["brands"]}
+    return {"products": products, "categories": categories, "brands": brands}
+
+
+def assert_catalog_equal(stored: dict, truth: dict) -> None:
+    """Equal catalogs, with a readable diff of the first differences."""
+    assert stored["categories"] == truth["categories"]
+    assert stored["brands"] == truth["brands"]
+    missing = sorted(set(truth["products"]) - set(stored["products"]), key=int)
+    extra = sorted(set(stored["products"]) - set(truth["products"]), key=int)
+    assert not missing and not extra, (
+        f"missing {missing[:10]} ({len(missing)}), extra {extra[:10]} ({len(extra)})"
+    )
+    diffs = [pid for pid, p in truth["products"].items() if stored["products"][pid] != p]
+    if diffs:
+        pid = diffs[0]
+        a, b = stored["products"][pid], truth["products"][pid]
+        detail = {k: (a[k], b[k]) for k in b if a[k] != b[k]}
+        raise AssertionError(f"{len(diffs)} products differ; first {pid}: {detail}")

@@ -1,0 +1,228 @@
+"""Product sync end to end: a real `hub worker` on a real Redis, the demo store over real HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from hub.extensions import db
+from hub.models import Product, RunKind, Site, SyncError, SyncRun
+from hub.sync import runs
+from tests.sync_support import (
+    Worker,
+    assert_catalog_equal,
+    stored_catalog,
+    truth_catalog,
+    unique_queue,
+    wait_run,
+    worker_env,
+)
+
+
+@pytest.fixture
+def worker_factory(tmp_path, redis_url):
+    started: list[Worker] = []
+
+    def factory(app, queue, **extra):
+        worker = Worker(worker_env(app, redis_url, queue, **extra), tmp_path / f"worker{len(started)}.log")
+        started.append(worker)
+        return worker
+
+    yield factory
+    for worker in started:
+        worker.stop()
+
+
+def _start(app, site_id, kind=RunKind.FULL):
+    with app.app_context():
+        run, created = runs.start_run(db.session.get(Site, site_id), kind)
+        return run.id, created
+
+
+def _queue(app):
+    app.config["HUB_QUEUE"] = unique_queue()
+    return app.config["HUB_QUEUE"]
+
+
+def _product_requests(store) -> int:
+    return sum(
+        n
+        for (endpoint, status), n in store.admin.request_counts().items()
+        if "catalog/products" in endpoint and status == 200
+    )
+
+
+def test_full_sync_equals_ground_truth(connected_site, worker_factory):
+    app, site_id, store = connected_site(products=2500, quota=0, seed=11)
+    worker_factory(app, _queue(app))
+    run_id, created = _start(app, site_id)
+    assert created
+    run = wait_run(app, run_id)
+    assert run.state == "succeeded", run.error_message
+    truth = store.admin.catalog()
+    assert run.expected_total == len(truth["products"]) == run.products_created
+    assert_catalog_equal(stored_catalog(app, site_id), truth_catalog(truth))
+    assert run.requests <= math.ceil(len(truth["products"]) / 250) * 1.02 + 2
+
+    # A second full sync changes nothing and rewrites nothing.
+    run = wait_run(app, _start(app, site_id)[0])
+    assert run.state == "succeeded" and run.products_unchanged == len(truth["products"])
+    assert run.products_created == run.products_updated == 0
+
+
+def _other_app(store, stop: threading.Event) -> None:
+    import requests
+
+    session = requests.Session()
+    url = f"{store.api_base}/v3/catalog/summary"
+    while not stop.wait(0.005):
+        with contextlib.suppress(requests.RequestException):
+            session.get(url, headers={"X-Auth-Token": store.access_token}, timeout=5)
+
+
+def test_sync_under_faults_is_exact_and_counts_malformed(connected_site, worker_factory):
+    app, site_id, store = connected_site(
+        products=1500,
+        seed=5,
+        quota=40,
+        window_ms=2000,
+        faults={
+            "error_rate": 0.05,
+            "drop_rate": 0.03,
+            "bare_429_rate": 0.02,
+            "malformed_rate": 0.01,
+            "seed": 3,
+        },
+    )
+    worker_factory(app, _queue(app))
+    stop = threading.Event()
+    other_app = threading.Thread(target=_other_app, args=(store, stop), daemon=True)
+    other_app.start()  # the merchant's other apps eat the quota, so the hub meets real 429s
+    try:
+        run = wait_run(app, _start(app, site_id)[0], timeout=240)
+    finally:
+        stop.set()
+        other_app.join()
+    truth = store.admin.catalog()
+    counts = store.admin.request_counts()
+    assert any(status == 429 for (_, status) in counts), counts  # the quota really ran out
+    assert run.rate_limit_wait_s > 0  # and the hub waited for it instead of failing
+    assert any(status >= 500 for (_, status) in counts), counts
+    with app.app_context():
+        bad_ids = set(
+            db.session.scalars(select(SyncError.product_platform_id).where(SyncError.run_id == run.id))
+        )
+    if bad_ids:
+        assert run.state == "partially_failed" and run.products_failed == len(bad_ids)
+    else:
+        assert run.state == "succeeded", run.error_message
+    stored = stored_catalog(app, site_id)
+    assert_catalog_equal(stored, truth_catalog(truth, skip_ids=bad_ids))
+
+
+def test_sigkill_mid_sync_resumes_exact(connected_site, worker_factory):
+    app, site_id, store = connected_site(products=3000, quota=0, seed=9, faults={"latency_ms": 60})
+    queue = _queue(app)
+    first = worker_factory(app, queue, BIGCOMMERCE_MAX_CONCURRENCY="1")
+    run_id, _ = _start(app, site_id)
+    wait_run(app, run_id, until=lambda r: r.products_seen >= 500)
+    first.kill()
+    worker_factory(app, queue)
+    run = wait_run(app, run_id, timeout=120)
+    assert run.state == "succeeded", run.error_message
+    assert run.attempts >= 2
+    truth = store.admin.catalog()
+    assert_catalog_equal(stored_catalog(app, site_id), truth_catalog(truth))
+    with app.app_context():
+        dupes = db.session.execute(
+            select(Product.platform_id, func.count())
+            .where(Product.site_id == site_id)
+            .group_by(Product.platform_id)
+            .having(func.count() > 1)
+        ).all()
+    assert dupes == []
+
+
+def test_incremental_fetches_only_changes_and_reconcile_archives(connected_site, worker_factory):
+    app, site_id, store = connected_site(products=2000, quota=0, seed=4)
+    worker_factory(app, _queue(app))
+    assert wait_run(app, _start(app, site_id)[0]).state == "succeeded"
+    truth = store.admin.catalog()
+    ids = [p["id"] for p in truth["products"]]
+    for pid in ids[10:310]:  # k = 300 changes → ceil(300/250) = 2 pages
+        store.admin.update_product(pid, name=f"Renamed {pid}")
+    store.admin.reset_counts()
+    run = wait_run(app, _start(app, site_id, RunKind.INCREMENTAL)[0])
+    assert run.kind == "incremental" and run.state == "succeeded", run.error_message
+    assert run.products_updated == 300
+    assert _product_requests(store) <= math.ceil(300 / 250) + 2
+    assert_catalog_equal(stored_catalog(app, site_id), truth_catalog(store.admin.catalog()))
+
+    for pid in ids[:5]:
+        store.admin.delete_product(pid)
+    run = wait_run(app, _start(app, site_id, RunKind.RECONCILE)[0])
+    assert run.state == "succeeded" and run.products_archived == 5
+    with app.app_context():
+        archived = set(
+            db.session.scalars(
+                select(Product.platform_id).where(
+                    Product.site_id == site_id, Product.archived_at.is_not(None)
+                )
+            )
+        )
+    assert archived == {str(pid) for pid in ids[:5]}
+
+
+def test_catalog_changes_during_sync_are_exact_after_next_incremental(connected_site, worker_factory):
+    app, site_id, store = connected_site(
+        products=2000,
+        quota=0,
+        seed=8,
+        faults={"paging_changes": {"enabled": True, "every": 1, "delete": 3, "add": 3, "modify": 3}},
+    )
+    worker_factory(app, _queue(app), BIGCOMMERCE_MAX_CONCURRENCY="1")
+    first = wait_run(app, _start(app, site_id)[0])
+    assert first.state in ("succeeded", "partially_failed"), first.error_message
+    store.admin.set_faults(paging_changes={"enabled": False})
+    run = wait_run(app, _start(app, site_id, RunKind.INCREMENTAL)[0])
+    assert run.state == "succeeded", run.error_message
+    recon = wait_run(app, _start(app, site_id, RunKind.RECONCILE)[0])
+    assert recon.state == "succeeded", recon.error_message
+    assert_catalog_equal(stored_catalog(app, site_id), truth_catalog(store.admin.catalog()))
+
+
+def test_double_click_starts_one_run_and_cancel_stops(connected_site, worker_factory):
+    app, site_id, _store = connected_site(products=3000, quota=0, seed=2, faults={"latency_ms": 80})
+    results = []
+
+    def click():
+        with app.app_context():
+            results.append(runs.start_run(db.session.get(Site, site_id), RunKind.FULL))
+            db.session.remove()
+
+    threads = [threading.Thread(target=click) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(created for _, created in results) == [False, False, False, True]
+    assert len({run.id for run, _ in results}) == 1
+    run_id = results[0][0].id
+    worker_factory(app, _queue(app), BIGCOMMERCE_MAX_CONCURRENCY="1")
+    # The run was enqueued on the default queue before the test queue existed: requeue it there.
+    with app.app_context():
+        from hub.sync import jobs
+
+        jobs.enqueue(db.session.get(SyncRun, run_id))
+    wait_run(app, run_id, until=lambda r: r.state == "running" and r.products_seen > 0)
+    with app.app_context():
+        runs.cancel(site_id)
+    run = wait_run(app, run_id, timeout=60)
+    assert run.state == "cancelled"
+    assert 0 < run.products_seen < 3000
+    with app.app_context():
+        assert runs.active_run(site_id) is None
