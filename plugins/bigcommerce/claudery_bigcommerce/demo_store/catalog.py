@@ -58,7 +58,7 @@ class Change:
 class Catalog:
     """The products, categories and brands of one store."""
 
-    def __init__(self, store_hash: str, seed: int, products: int, *, cache_products: int = 10_000,
+    def __init__(self, store_hash: str, seed: int, products: int, *, cache_products: int = 20_000,
                  change_log_limit: int = 200_000) -> None:  # fmt: skip
         self.store_hash = store_hash
         self.seed = seed
