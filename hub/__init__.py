@@ -47,6 +47,11 @@ def create_app(
 
     for blueprint in (sync.bp, catalog.bp):
         app.register_blueprint(blueprint)
+    from hub.views import widget as widget_views
+    from hub.widget import api as widget_api
+
+    for blueprint in (widget_views.bp, widget_api.bp):
+        app.register_blueprint(blueprint)
     app.register_blueprint(auth.bp)
     app.register_blueprint(sites.bp)
     app.register_blueprint(platform.bp)

@@ -4,6 +4,7 @@ from hub.models.catalog import Brand, Category, Product, ProductCustomField, Pro
 from hub.models.site import ConnectionStatus, Site
 from hub.models.sync import RunKind, RunState, SyncError, SyncRun
 from hub.models.user import User
+from hub.models.widget import WidgetSettings
 
 __all__ = [
     "Brand",
@@ -19,4 +20,5 @@ __all__ = [
     "SyncError",
     "SyncRun",
     "User",
+    "WidgetSettings",
 ]

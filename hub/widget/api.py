@@ -1,0 +1,277 @@
+"""The public widget API and the versioned widget assets, called from shoppers' browsers.
+
+Everything here is GET-only JSON or static files: no cookies are needed, nothing changes state, so it is
+exempt from CSRF. CORS answers name only the site's allowed origins. A disabled widget or an unknown key
+gets a cacheable ``{"enabled": false}``, never an error page, so a stale snippet costs nothing. Answers
+carry public product data only: the platform's product id, never the hub's row ids or anything about
+credentials.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_login import current_user
+
+from hub.contract import Product as ProductRecord
+from hub.contract import StoreInfo
+from hub.extensions import csrf, db
+from hub.models import Site, WidgetSettings
+from hub.plugins import current_host
+from hub.widget.ratelimit import RateLimiter
+from hub.widget.search import SearchOptions, in_stock, search_products
+from hub.widget.settings import settings_by_key
+
+log = logging.getLogger(__name__)
+bp = Blueprint("widget_api", __name__, url_prefix="/widget/v1")
+csrf.exempt(bp)
+
+ASSETS = Path(__file__).resolve().parent.parent / "static" / "widget"
+OFF_MAX_AGE = 300  # an "off" answer may be cached by browsers and CDNs for five minutes
+CONFIG_MAX_AGE = 60  # settings changes reach storefronts within a minute
+ASSET_MAX_AGE = 3600  # the v1 script: revalidated hourly (ETag), a breaking change gets /widget/v2/
+
+
+@cache
+def _asset(name: str) -> tuple[bytes, str]:
+    body = (ASSETS / name).read_bytes()
+    return body, hashlib.blake2b(body, digest_size=12).hexdigest()
+
+
+def _serve_asset(name: str, mimetype: str) -> Response:
+    body, etag = _asset(name) if not current_app.debug else _asset.__wrapped__(name)
+    resp = Response(body, mimetype=mimetype)
+    resp.set_etag(etag)
+    resp.headers["Cache-Control"] = f"public, max-age={ASSET_MAX_AGE}, stale-while-revalidate=86400"
+    # Storefronts load these cross-origin; say so explicitly for pages that isolate themselves (COEP).
+    resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp.make_conditional(request)
+
+
+@bp.route("/claudery.js")
+def script() -> Response:
+    """The widget script (framework-free, no eval, no inline styles)."""
+    return _serve_asset("claudery.js", "text/javascript")
+
+
+@bp.route("/claudery.css")
+def stylesheet() -> Response:
+    """The widget's styles, linked from inside its shadow root (allowed by the host's style-src)."""
+    return _serve_asset("claudery.css", "text/css")
+
+
+# ----- CORS, origins and limits ------------------------------------------------------------------------
+
+
+def _limiter() -> RateLimiter:
+    limiter = current_app.extensions.get("widget_ratelimiter")
+    if limiter is None:
+        cfg = current_app.config
+        limiter = RateLimiter(
+            per_client=int(cfg.get("WIDGET_RATE_LIMIT_PER_CLIENT", 60)),
+            per_key=int(cfg.get("WIDGET_RATE_LIMIT_PER_KEY", 3000)),
+            window=int(cfg.get("WIDGET_RATE_LIMIT_WINDOW", 60)),
+            redis_url=cfg.get("REDIS_URL") or "",
+        )
+        current_app.extensions["widget_ratelimiter"] = limiter
+    return limiter
+
+
+def _hub_origin() -> str:
+    return request.host_url.rstrip("/")
+
+
+def origin_allowed(settings: WidgetSettings, origin: str | None) -> bool:
+    """May a page of ``origin`` use this widget? The hub's own pages (the preview) always may.
+
+    No ``Origin`` header means no cross-origin browser context (same-origin fetch, curl): CORS is a
+    browser-enforced boundary, and the data is the public catalog, so such calls are only rate limited.
+    """
+    if origin is None:
+        return True
+    origin = origin.strip().lower()
+    return origin == _hub_origin().lower() or origin in (settings.allowed_origins or [])
+
+
+def _json(
+    payload: dict, status: int = 200, *, origin: str | None = None, cache: str = "no-store"
+) -> Response:
+    resp = jsonify(payload)
+    resp.status_code = status
+    resp.headers["Cache-Control"] = cache
+    resp.headers["Vary"] = "Origin"
+    if origin:
+        resp.headers["Access-Control-Allow-Origin"] = origin
+    return resp
+
+
+def _off(reason: str | None = None) -> Response:
+    """The clean, cacheable "nothing to show" answer; readable from any origin (it says nothing)."""
+    payload: dict = {"enabled": False}
+    if reason:
+        payload["reason"] = reason
+    resp = _json(payload, cache=f"public, max-age={OFF_MAX_AGE}")
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp
+
+
+def _limited(key: str, origin: str | None) -> Response | None:
+    decision = _limiter().check(key[:64] or "-", request.remote_addr or "-")
+    if decision.allowed:
+        return None
+    resp = _json({"error": "rate_limited", "retry_after": decision.retry_after}, 429, origin=origin)
+    resp.headers["Retry-After"] = str(decision.retry_after)
+    return resp
+
+
+def _is_preview(settings: WidgetSettings, origin: str | None) -> bool:
+    # The settings page previews the widget before it is switched on: only for the site's owner, and
+    # only on the hub's own origin (the session cookie is not sent cross-site anyway).
+    return (
+        request.args.get("preview") == "1"
+        and (origin is None or origin.lower() == _hub_origin().lower())
+        and current_user.is_authenticated
+        and settings.site.owner_id == current_user.id
+    )
+
+
+def _resolve(require_enabled: bool = True) -> tuple[WidgetSettings | None, Response | None, str | None]:
+    """(settings, early response, origin to allow) for this request's key and origin."""
+    key = (request.args.get("key") or "").strip()
+    origin = request.headers.get("Origin")
+    limited = _limited(key, origin)
+    if limited is not None:
+        return None, limited, None
+    settings = settings_by_key(key)
+    if settings is None:
+        return None, _off(), None
+    preview = _is_preview(settings, origin)
+    if not preview and not origin_allowed(settings, origin):
+        return None, None, None  # the caller answers as its endpoint requires
+    if require_enabled and not settings.enabled and not preview:
+        return None, _off(), None
+    return settings, None, origin
+
+
+@bp.route("/config", methods=["GET", "OPTIONS"])
+def config() -> Response:
+    """The widget's look and language for a site key, or ``{"enabled": false}``."""
+    if request.method == "OPTIONS":
+        return _preflight()
+    settings, early, origin = _resolve()
+    if early is not None:
+        return early
+    if settings is None:
+        # A page the merchant did not allow: nothing to show; the reason helps them debug in the console.
+        return _off("origin_not_allowed")
+    site: Site = settings.site
+    info = site.store_info or {}
+    payload = {
+        "enabled": True,
+        "position": settings.position,
+        "accent": settings.accent_color,
+        "greeting": settings.greeting,
+        "language": settings.language,
+        "results": settings.results_per_answer,
+        "store": info.get("name") or site.name,
+        "currency": info.get("currency") or None,
+    }
+    cache = "no-store" if _is_preview(settings, origin) else f"public, max-age={CONFIG_MAX_AGE}"
+    return _json(payload, origin=origin, cache=cache)
+
+
+@bp.route("/search", methods=["GET", "OPTIONS"])
+def search() -> Response:
+    """Products of the site's catalog matching ``q``, best first, as the widget settings allow."""
+    if request.method == "OPTIONS":
+        return _preflight()
+    settings, early, origin = _resolve()
+    if early is not None:
+        return early
+    if settings is None:
+        return _json({"error": "origin_not_allowed"}, 403)  # no CORS header: the page reads nothing
+    query = (request.args.get("q") or "").strip()[:200]
+    opts = SearchOptions(
+        include_hidden=settings.include_hidden,
+        include_out_of_stock=settings.include_out_of_stock,
+        limit=settings.results_per_answer,
+    )
+    site: Site = settings.site
+    rows = search_products(db.session, site.id, query, opts) if query else []
+    link = _link_builder(site)
+    currency = (site.store_info or {}).get("currency") or None
+    results = [_public(product, brand, link, currency) for product, brand in rows]
+    return _json({"enabled": True, "query": query, "results": results}, origin=origin)
+
+
+def _preflight() -> Response:
+    origin = request.headers.get("Origin")
+    key = (request.args.get("key") or "").strip()
+    settings = settings_by_key(key)
+    resp = Response(status=204)
+    if settings is not None and origin and origin_allowed(settings, origin):
+        resp.headers["Access-Control-Allow-Origin"] = origin
+        resp.headers["Access-Control-Allow-Methods"] = "GET"
+        resp.headers["Access-Control-Max-Age"] = "600"
+    resp.headers["Vary"] = "Origin"
+    return resp
+
+
+# ----- public product data ----------------------------------------------------------------------------
+
+
+def _link_builder(site: Site):
+    """A function product -> storefront URL, from the platform plugin (no platform code in the hub)."""
+    host = current_host()
+    if not host.has_platform(site.platform) or not host.supports(site.platform, "storefront_product_url"):
+        return lambda product: None
+    fields = {f.name for f in dataclasses.fields(StoreInfo)}
+    store = StoreInfo(**{k: v for k, v in (site.store_info or {}).items() if k in fields})
+
+    def build(product) -> str | None:
+        record = ProductRecord(id=product.platform_id, name=product.name, url_path=product.url_path)
+        try:
+            url = host.call(site.platform, "storefront_product_url", store=store, product=record)
+        except Exception:  # a plugin bug must not break the shopper's answer; the link is just left out
+            log.exception("storefront_product_url failed for site %s", site.id)
+            return None
+        return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+
+    return build
+
+
+def _money(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, ValueError):
+        return None
+    return None if amount <= 0 else value
+
+
+def _public(product, brand: str | None, link, currency: str | None) -> dict:
+    price, sale = _money(product.price), _money(product.sale_price)
+    if sale is not None and price is not None and Decimal(sale) >= Decimal(price):
+        sale = None  # not a reduction: show one price
+    image = (
+        product.thumbnail_url if (product.thumbnail_url or "").startswith(("https://", "http://")) else None
+    )
+    return {
+        "id": product.platform_id,
+        "name": product.name,
+        "brand": brand,
+        "price": price,
+        "sale_price": sale,
+        "currency": currency,
+        "image": image,
+        "url": link(product),
+        "in_stock": in_stock(product),
+    }

@@ -1,0 +1,128 @@
+"""Product search for the widget over the site's synced catalog, ranked by relevance.
+
+The index (migration 0003) is SQLite FTS5 with the porter stemmer, or a weighted PostgreSQL tsvector with
+a GIN index; both fold case and stem plurals. A query first asks for products matching *every* word, the
+precise answer; when that finds fewer than wanted (shoppers write "a warm wool scarf for my dad"), it
+fills up with products matching *any* word, best first. Name and SKU weigh most, then brand, categories,
+description.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from hub.models import Brand, Product
+
+MAX_TERMS = 8
+MAX_QUERY_CHARS = 200
+_WORD = re.compile(r"\w+", re.UNICODE)
+#: words that carry no product meaning in a shopper's sentence (PostgreSQL's 'english' drops its own)
+_STOPWORD_TEXT = (
+    "a an and any are as at be but by can do for from have i im in is it looking me my need of on or "
+    "please show some something that the this to want with you your"
+)
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# FTS5 BM25 weights, in column order: site, flags (filters only), name, sku, brand, categories, description.
+_SQLITE_WEIGHTS = "0.0, 0.0, 10.0, 8.0, 4.0, 3.0, 1.0"
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """What the merchant's settings allow into an answer."""
+
+    include_hidden: bool = False
+    include_out_of_stock: bool = True
+    limit: int = 5
+
+
+def fold(value: str) -> str:
+    """Lower case without accents ("Crème" -> "creme"), as the index folds names and descriptions."""
+    decomposed = unicodedata.normalize("NFKD", value.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def terms(query: str) -> list[str]:
+    """The meaningful words of a query, lower-cased, without stopwords or repeats, at most ``MAX_TERMS``."""
+    words: list[str] = []
+    for word in _WORD.findall(fold(query[:MAX_QUERY_CHARS])):
+        word = word.strip("_")
+        if word and word not in STOPWORDS and word not in words:
+            words.append(word)
+    return words[:MAX_TERMS]
+
+
+def _sqlite_ids(
+    session: Session, site_id: int, words: list[str], opts: SearchOptions, any_word: bool, limit: int
+):
+    filters = [f"site:s{int(site_id)}", "flags:flaglive"]
+    if not opts.include_hidden:
+        filters.append("flags:flagvisible")
+    if not opts.include_out_of_stock:
+        filters.append("flags:flaginstock")
+    # Every word is quoted (FTS5 syntax characters cannot leak in: words are \w+ only) and restricted to
+    # the content columns, so a word never matches the site or flag tokens.
+    joined = (" OR " if any_word else " AND ").join(f'"{w}"' for w in words)
+    match = " AND ".join(filters) + f" AND {{name sku brand categories description}} : ({joined})"
+    sql = text(
+        f"SELECT rowid FROM product_search WHERE product_search MATCH :match "  # noqa: S608 (constant weights)
+        f"ORDER BY bm25(product_search, {_SQLITE_WEIGHTS}), rowid LIMIT :limit"
+    )
+    return list(session.scalars(sql, {"match": match, "limit": limit}))
+
+
+def _postgres_ids(
+    session: Session, site_id: int, words: list[str], opts: SearchOptions, any_word: bool, limit: int
+):
+    conditions = ["s.site_id = :site_id", "s.live"]
+    if not opts.include_hidden:
+        conditions.append("s.visible")
+    if not opts.include_out_of_stock:
+        conditions.append("s.in_stock")
+    query = (" or " if any_word else " ").join(words)
+    sql = text(
+        "SELECT s.product_id FROM product_search s, websearch_to_tsquery('english', :query) q "  # noqa: S608
+        f"WHERE {' AND '.join(conditions)} AND s.document @@ q "
+        "ORDER BY ts_rank(s.document, q) DESC, s.product_id LIMIT :limit"
+    )
+    return list(session.scalars(sql, {"site_id": site_id, "query": query, "limit": limit}))
+
+
+def search_ids(session: Session, site_id: int, query: str, opts: SearchOptions) -> list[int]:
+    """Product primary keys matching ``query`` for the site, best first, at most ``opts.limit``."""
+    words = terms(query)
+    if not words or opts.limit <= 0:
+        return []
+    find = _postgres_ids if session.get_bind().dialect.name == "postgresql" else _sqlite_ids
+    ids = find(session, site_id, words, opts, False, opts.limit)
+    if len(ids) < opts.limit and len(words) > 1:
+        ids += [
+            pk for pk in find(session, site_id, words, opts, True, opts.limit + len(ids)) if pk not in ids
+        ]
+    return ids[: opts.limit]
+
+
+def search_products(session: Session, site_id: int, query: str, opts: SearchOptions) -> list[tuple]:
+    """``(Product, brand name or None)`` pairs for the best matches, in rank order."""
+    ids = search_ids(session, site_id, query, opts)
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Product, Brand.name)
+        .outerjoin(Brand, (Brand.site_id == Product.site_id) & (Brand.platform_id == Product.brand_id))
+        .where(Product.id.in_(ids))
+    ).all()
+    by_id = {product.id: (product, brand) for product, brand in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def in_stock(product: Product) -> bool:
+    """The same rule as the index: purchasable, and stock left when stock is tracked."""
+    if (product.availability or "available") == "disabled":
+        return False
+    tracking = product.inventory_tracking or "none"
+    return tracking == "none" or (product.inventory_level or 0) > 0
