@@ -64,7 +64,7 @@ def test_search_returns_public_product_data_only(client, widget):
     first = results[0]
     assert first == {
         "id": "101",
-        "name": "Le Parfait Jar &amp; Lid <b>1L</b>",  # as stored: the widget writes it as text
+        "name": "Le Parfait Jar & Lid <b>1L</b>",  # entities decoded; the widget writes it as text
         "brand": "Le Parfait",
         "price": "12.50",
         "sale_price": "9.99",

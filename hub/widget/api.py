@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import html
 import logging
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -266,8 +267,10 @@ def _public(product, brand: str | None, link, currency: str | None) -> dict:
     )
     return {
         "id": product.platform_id,
-        "name": product.name,
-        "brand": brand,
+        # Platforms send names HTML-escaped ("Salt &amp; Pepper"); shoppers should read "Salt & Pepper".
+        # Unescaping is safe because the widget only ever writes these as text, never as HTML.
+        "name": html.unescape(product.name),
+        "brand": html.unescape(brand) if brand else None,
         "price": price,
         "sale_price": sale,
         "currency": currency,
