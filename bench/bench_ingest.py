@@ -1,0 +1,186 @@
+"""Benchmark database ingest alone: :func:`hub.sync.ingest.ingest_products`, page by page, committed.
+
+    .venv/bin/python -m bench.bench_ingest [--products 10000] [--postgres-url URL]
+
+Products (with variants, images and custom fields) come from the demo store's catalog generator and are
+parsed by the BigCommerce plugin before the clock starts, so only the hub's side is timed: hashing,
+row building, the batched upserts and one commit per 250-product page, exactly as a sync does. Three
+passes: all new (inserts), all unchanged (hash compare, ``last_seen_run_id`` update), 1 % changed.
+SQLite always (a fresh file); PostgreSQL when ``--postgres-url``, ``BENCH_POSTGRES_URL`` or a
+``postgresql://`` ``DATABASE_URL`` is given. Results go to ``bench/results/ingest-*.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from bench.common import BENCH_KEY, ResultFile, redact_url
+
+PAGE = 250
+
+
+def make_products(n: int, seed: int = 42) -> list:
+    """``n`` parsed contract products from the demo catalog generator (not timed)."""
+    from claudery_bigcommerce.demo_store.catalog import Catalog
+    from claudery_bigcommerce.parsing import parse_product
+
+    catalog = Catalog("benchingest", seed, n, cache_products=1)
+    products = []
+    for pid in catalog.ids:
+        raw = catalog.full_product(pid)
+        for key in ("options", "primary_image"):  # not part of the sync's include=
+            raw.pop(key, None)
+        product, _errors = parse_product(raw)
+        if product is not None:
+            products.append(product)
+    return products
+
+
+def _app(database_url: str, workdir: Path):
+    from hub import create_app
+
+    return create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "bench-secret-key-" + "x" * 16,
+            "HUB_ENCRYPTION_KEYS": BENCH_KEY,
+            "INSTANCE_PATH": str(workdir / "instance"),
+            "HUB_PLUGINS_AUTOLOAD": "0",
+        }
+    )
+
+
+def _passes(session, site_id: int, products: list) -> list[dict[str, Any]]:
+    from hub.models.base import utcnow
+    from hub.sync import ingest
+
+    changed = {p.id for p in products[::100]}
+    versions = [
+        ("insert (all new)", products),
+        ("unchanged", products),
+        ("1% changed", [replace(p, name=p.name + " *") if p.id in changed else p for p in products]),
+    ]
+    out = []
+    for run_id, (label, batch) in enumerate(versions, start=1):
+        started = time.perf_counter()
+        totals = ingest.IngestCounts()
+        for start in range(0, len(batch), PAGE):
+            counts = ingest.ingest_products(session, site_id, run_id, batch[start : start + PAGE], utcnow())
+            session.commit()  # one transaction per page, as the sync engine does
+            totals.created += counts.created
+            totals.updated += counts.updated
+            totals.unchanged += counts.unchanged
+        seconds = time.perf_counter() - started
+        out.append(
+            {
+                "pass": label,
+                "seconds": round(seconds, 3),
+                "products_per_s": round(len(batch) / seconds, 1),
+                "created": totals.created,
+                "updated": totals.updated,
+                "unchanged": totals.unchanged,
+            }
+        )
+        print(f"   {label:>16}: {len(batch):,} products in {seconds:.2f} s = {len(batch) / seconds:,.0f}/s")
+    return out
+
+
+def run(database_url: str, products: list, workdir: Path) -> dict[str, Any]:
+    """Migrate ``database_url``, ingest ``products`` into a new site three times, then delete the site."""
+    from flask_migrate import upgrade
+    from sqlalchemy import delete
+
+    from hub.extensions import db
+    from hub.models import Site, User
+    from hub.views.auth import create_user
+
+    app = _app(database_url, workdir)
+    with app.app_context():
+        upgrade()
+        user = create_user(f"ingest-{os.getpid()}-{time.time_ns()}@example.com", "correct horse battery")
+        site = Site(owner_id=user.id, name="Ingest bench")
+        db.session.add(site)
+        db.session.commit()
+        site_id, user_id = site.id, user.id
+        print(f"\n== ingest alone on {db.engine.dialect.name}: {len(products):,} products, "
+              f"{sum(len(p.variants) for p in products):,} variants, "
+              f"{sum(len(p.images) for p in products):,} images, "
+              f"{sum(len(p.custom_fields) for p in products):,} custom fields", flush=True)  # fmt: skip
+        passes = _passes(db.session, site_id, products)
+        db.session.execute(delete(Site).where(Site.id == site_id))  # cascades to the products
+        db.session.execute(delete(User).where(User.id == user_id))
+        db.session.commit()
+        dialect = db.engine.dialect.name
+        db.session.remove()
+        db.engine.dispose()
+    return {
+        "database": dialect,
+        "database_url": redact_url(database_url),
+        "products": len(products),
+        "variants": sum(len(p.variants) for p in products),
+        "images": sum(len(p.images) for p in products),
+        "custom_fields": sum(len(p.custom_fields) for p in products),
+        "page": PAGE,
+        "cpus": os.cpu_count(),
+        "passes": passes,
+        "products_per_s": passes[0]["products_per_s"],
+    }
+
+
+def postgres_url(explicit: str | None = None) -> str | None:
+    """The PostgreSQL to measure on, if one is configured."""
+    for url in (explicit, os.environ.get("BENCH_POSTGRES_URL"), os.environ.get("DATABASE_URL")):
+        if url and url.startswith(("postgres://", "postgresql")):
+            return url
+    return None
+
+
+def run_all(n: int, database_url: str | None = None) -> list[dict[str, Any]]:
+    """SQLite (fresh) and, when configured, PostgreSQL; each result written under bench/results/."""
+    products = make_products(n)
+    workdir = Path(tempfile.mkdtemp(prefix="claudery-ingest-"))
+    urls = [f"sqlite:///{workdir / 'ingest.sqlite3'}"]
+    pg = postgres_url(database_url)
+    if pg:
+        urls.append(pg)
+    results = []
+    for url in urls:
+        result = run(url, products, workdir)
+        path = ResultFile("ingest", result).write(f"{result['database']}-n{n}")
+        print(f"   → {path}")
+        results.append(result)
+    return results
+
+
+def summary_line(r: dict[str, Any]) -> str:
+    """The one-line summary of an ingest result."""
+    p = {x["pass"]: x["products_per_s"] for x in r["passes"]}
+    return (
+        f"ingest {r['database']} N={r['products']} ({r['variants']} variants): "
+        + ", ".join(f"{k} {v:,.0f}/s" for k, v in p.items())
+        + f" (target ≥ 10,000/s on {r['cpus']} CPUs)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ingest benchmark and print a summary line per database."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--postgres-url", default=None)
+    args = parser.parse_args(argv)
+    results = run_all(args.products, args.postgres_url)
+    print("\n== summary")
+    for r in results:
+        print(summary_line(r))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

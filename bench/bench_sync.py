@@ -1,0 +1,377 @@
+"""Benchmark a catalog sync end to end: demo store over real HTTP, a real `hub worker`, the configured DB.
+
+    .venv/bin/python -m bench.bench_sync [--products 10000] [--latency-ms 100 --jitter-ms 20]
+        [--quota pro|standard|unlimited|all|pro,unlimited] [--concurrency 4] [--share 0.8]
+        [--database-url URL] [--no-incremental] [--no-ingest] [--no-verify] [--large]
+
+For each quota it runs a full sync of N products (variants, images and custom fields included), then an
+incremental sync after 1 % of the products changed, and prints wall time, requests, requests ÷ R,
+wall ÷ floor, products/s, the worker's peak RSS and whether the stored catalog equals the ground truth.
+Then it measures database ingest alone (:mod:`bench.bench_ingest`). Every result is written as JSON under
+``bench/results/``; one summary line per scenario is printed last. ``--large`` runs N = 10,000 and
+N = 100,000 under the Standard quota (minutes) and compares the worker's peak RSS of the two.
+
+The floor (see bench/README.md): R = ceil(N / 250) product requests; the floor is
+``max(R * latency / concurrency, R / allowed rate)``, with the allowed rate = the hub's share of the quota
+(``BIGCOMMERCE_QUOTA_SHARE``, default 0.8) ÷ window. The floor at the full quota is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bench import common
+from bench.common import ResultFile as Result
+from bench.common import (
+    RssSampler,
+    Services,
+    compare_catalog,
+    connect_site,
+    make_app,
+    redact_url,
+    remove_site,
+    start_services,
+    start_worker,
+    vm_hwm_mb,
+)
+
+PAGE = 250
+WINDOW_S = 30.0
+QUOTAS = {"unlimited": 0, "standard": 150, "pro": 450}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One measured configuration."""
+
+    products: int
+    quota: str
+    latency_ms: float
+    jitter_ms: float
+    concurrency: int
+    share: float
+    seed: int = 42
+
+
+def floors(s: Scenario) -> dict[str, float | int]:
+    """R and the floors of a full sync of ``s.products`` products (seconds)."""
+    r = math.ceil(s.products / PAGE)
+    latency_floor = r * (s.latency_ms / 1000.0) / s.concurrency
+    quota = QUOTAS[s.quota]
+    rate_full = quota / WINDOW_S if quota else math.inf
+    rate_share = quota * s.share / WINDOW_S if quota else math.inf
+    return {
+        "R": r,
+        "latency_floor_s": latency_floor,
+        "rate_floor_share_s": r / rate_share,
+        "rate_floor_full_s": r / rate_full,
+        "floor_share_s": max(latency_floor, r / rate_share),
+        "floor_full_s": max(latency_floor, r / rate_full),
+    }
+
+
+def _seconds(a: datetime | None, b: datetime | None) -> float | None:
+    return (b - a).total_seconds() if a is not None and b is not None else None
+
+
+def _requests(counts: dict[tuple[str, int], int]) -> tuple[int, int]:
+    """(product listing requests, all API requests) from the demo store's counters."""
+    products = sum(n for (endpoint, _status), n in counts.items() if "/v3/catalog/products" in endpoint)
+    return products, sum(counts.values())
+
+
+def _sync(app, site_id: int, kind) -> tuple[Any, datetime]:
+    """Start a run of ``kind`` and wait for it; returns (the final run, when it was enqueued)."""
+    from hub.extensions import db
+    from hub.models import Site
+    from hub.models.base import utcnow
+    from hub.sync import runs
+    from tests.sync_support import wait_run
+
+    with app.app_context():
+        enqueued = utcnow()
+        run, created = runs.start_run(db.session.get(Site, site_id), kind)
+        assert created, "another run of the bench site was active"
+        run_id = run.id
+    return wait_run(app, run_id, timeout=3600), enqueued
+
+
+def _start_profiler(pid: int, out: str | None) -> subprocess.Popen | None:
+    """py-spy recording the worker (``.svg``: flame graph; else collapsed stacks), when asked for."""
+    if not out:
+        return None
+    fmt = "flamegraph" if out.endswith(".svg") else "raw"
+    cmd = ["py-spy", "record", "--pid", str(pid), "--rate", "200", "--threads", "-o", out, "-f", fmt]
+    exe = Path(sys.executable).with_name("py-spy")
+    if exe.exists():
+        cmd[0] = str(exe)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # py-spy attaches before the run is enqueued
+    return proc
+
+
+def _stop_profiler(proc: subprocess.Popen | None) -> None:
+    if proc is not None:
+        proc.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+        proc.wait(60)
+
+
+def run_scenario(
+    services: Services, s: Scenario, *, incremental: bool, verify: bool, profile: str | None = None
+) -> dict[str, Any]:
+    """Full sync (+ incremental) of one scenario on a fresh demo store and a fresh worker."""
+    from claudery_bigcommerce.demo_store.testing import start_demo_store_process
+
+    from hub.models import RunKind
+
+    print(f"\n== full sync: N={s.products:,} quota={s.quota} latency={s.latency_ms:g}±{s.jitter_ms:g} ms "
+          f"concurrency={s.concurrency} share={s.share}", flush=True)  # fmt: skip
+    started = time.perf_counter()
+    store = start_demo_store_process(
+        products=s.products,
+        seed=s.seed,
+        quota=QUOTAS[s.quota],
+        window_ms=int(WINDOW_S * 1000),
+        faults={"latency_ms": s.latency_ms, "jitter_ms": s.jitter_ms},
+    )
+    queue = f"bench-{uuid.uuid4().hex[:10]}"
+    app = make_app(services, BIGCOMMERCE_API_URL=store.base_url, HUB_QUEUE=queue)
+    worker = None
+    sampler = None
+    site_id: int | None = None
+    try:
+        site_id = connect_site(app, store)
+        log_path = services.workdir / f"worker-{queue}.log"
+        worker = start_worker(
+            app,
+            services.redis_url,
+            queue,
+            log_path,
+            BIGCOMMERCE_MAX_CONCURRENCY=str(s.concurrency),
+            BIGCOMMERCE_QUOTA_SHARE=str(s.share),
+        )
+        pid = worker.process.pid
+        sampler = RssSampler(pid)
+        sampler.start()
+        idle_rss = sampler.sample() / 2**20
+        print(f"   setup {time.perf_counter() - started:.1f} s; worker pid {pid}, idle RSS {idle_rss:.0f} MB")
+
+        store.admin.reset_counts()
+        store.admin.reset_quota()  # a fresh window, as for a store whose other apps are idle
+        profiler = _start_profiler(pid, profile)
+        sampler.reset()
+        run, enqueued = _sync(app, site_id, RunKind.FULL)
+        _stop_profiler(profiler)
+        product_requests, all_requests = _requests(store.admin.request_counts())
+        full_peak_sampled = sampler.peak_mb
+        full_hwm = vm_hwm_mb(pid)
+        f = floors(s)
+        wall = _seconds(enqueued, run.finished_at) or math.nan
+        wall_run = _seconds(run.started_at, run.finished_at) or math.nan
+        full: dict[str, Any] = {
+            "state": run.state,
+            "error": run.error_message,
+            "products_stored": run.stored_total,
+            "wall_s": round(wall, 3),
+            "wall_run_s": round(wall_run, 3),
+            "pickup_s": round(_seconds(enqueued, run.started_at) or math.nan, 3),
+            **{k: (round(v, 3) if isinstance(v, float) else v) for k, v in f.items()},
+            "requests_products": product_requests,
+            "requests_all": all_requests,
+            "requests_hub_counted": run.requests,
+            "requests_over_R": round(product_requests / f["R"], 4),
+            "requests_all_over_R": round(all_requests / f["R"], 4),
+            "wall_over_floor": round(wall / f["floor_share_s"], 3),
+            "wall_run_over_floor": round(wall_run / f["floor_share_s"], 3),
+            "wall_over_floor_full_quota": round(wall / f["floor_full_s"], 3),
+            "products_per_s": round(s.products / wall, 1),
+            "rate_limit_wait_s": round(run.rate_limit_wait_s, 2),
+            "worker_idle_rss_mb": round(idle_rss, 1),
+            "worker_peak_rss_mb": round(max(full_peak_sampled, full_hwm or 0), 1),
+            "worker_peak_rss_sampled_mb": round(full_peak_sampled, 1),
+            "worker_vm_hwm_mb": round(full_hwm, 1) if full_hwm else None,
+        }
+        _print_full(full)
+        if verify:
+            comparison = compare_catalog(app, site_id, store)
+            full["catalog_equal"] = comparison.equal
+            full["comparison"] = comparison.as_dict()
+            print(f"   stored catalog equals ground truth: {comparison.equal} "
+                  f"({comparison.products:,} products compared in {comparison.seconds} s; "
+                  f"missing {comparison.missing}, extra {comparison.extra}, "
+                  f"different {comparison.different})")  # fmt: skip
+        else:
+            full["catalog_equal"] = None
+
+        incr: dict[str, Any] | None = None
+        if incremental:
+            incr = _incremental(app, site_id, store, sampler, pid, verify)
+        return {
+            "scenario": s.__dict__,
+            "full": full,
+            "incremental": incr,
+            "worker_log": str(log_path),
+        }
+    finally:
+        if sampler is not None:
+            sampler.stop()
+        if worker is not None:
+            worker.stop()
+        store.stop()
+        if site_id is not None and not services.own_database:
+            remove_site(app, site_id)
+
+
+def _incremental(app, site_id: int, store, sampler: RssSampler, pid: int, verify: bool) -> dict[str, Any]:
+    """Change 1 % of the products at the store, then time an incremental sync and count its requests."""
+    from hub.models import RunKind
+
+    ids = store.admin._call("GET", f"stores/{store.store_hash}/ids")["data"]
+    changes = max(1, len(ids) // 100)
+    step = len(ids) / changes
+    for k in range(changes):  # spread over the id range, as real edits are
+        pid_ = ids[int(k * step)]
+        store.admin.update_product(pid_, name=f"Bench change {pid_}")
+    store.admin.reset_counts()
+    store.admin.reset_quota()
+    sampler.reset()
+    run, enqueued = _sync(app, site_id, RunKind.INCREMENTAL)
+    product_requests, all_requests = _requests(store.admin.request_counts())
+    bound = math.ceil(changes / PAGE)
+    result: dict[str, Any] = {
+        "state": run.state,
+        "error": run.error_message,
+        "changes": changes,
+        "products_updated": run.products_updated,
+        "products_seen": run.products_seen,
+        "requests_products": product_requests,
+        "requests_all": all_requests,
+        "ceil_changes_over_250": bound,
+        "target_max_requests": bound + 2,
+        "wall_s": round(_seconds(enqueued, run.finished_at) or math.nan, 3),
+        "wall_run_s": round(_seconds(run.started_at, run.finished_at) or math.nan, 3),
+        "worker_peak_rss_sampled_mb": round(sampler.peak_mb, 1),
+        "worker_vm_hwm_mb": vm_hwm_mb(pid),
+    }
+    print(f"   incremental after {changes:,} changes: {run.state}, {product_requests} product requests "
+          f"({all_requests} with categories and brands) vs ceil(changes/250) = {bound} "
+          f"(target ≤ {bound + 2}), {result['wall_s']} s", flush=True)  # fmt: skip
+    if verify:
+        comparison = compare_catalog(app, site_id, store)
+        result["catalog_equal"] = comparison.equal
+        print(f"   stored catalog equals ground truth after the incremental: {comparison.equal}")
+    return result
+
+
+def _print_full(r: dict[str, Any]) -> None:
+    print(f"   {r['state']}: wall {r['wall_s']:.2f} s from enqueue ({r['wall_run_s']:.2f} s from the run's "
+          f"start; pickup {r['pickup_s']:.2f} s)", flush=True)  # fmt: skip
+    print(f"   floor {r['floor_share_s']:.2f} s at the hub's quota share, {r['floor_full_s']:.2f} s at the full "
+          f"quota (latency floor {r['latency_floor_s']:.2f} s); wall ÷ floor {r['wall_over_floor']} "
+          f"(run-only {r['wall_run_over_floor']}; vs full-quota floor {r['wall_over_floor_full_quota']})")  # fmt: skip
+    print(f"   requests: {r['requests_products']} product listings, {r['requests_all']} in all; R = {r['R']}; "
+          f"requests ÷ R = {r['requests_over_R']} "
+          f"({r['requests_all_over_R']} counting categories and brands)")  # fmt: skip
+    print(f"   {r['products_per_s']:,.0f} products/s; rate-limit wait {r['rate_limit_wait_s']} s; worker peak "
+          f"RSS {r['worker_peak_rss_mb']} MB (idle {r['worker_idle_rss_mb']} MB)")  # fmt: skip
+
+
+def summary_line(result: dict[str, Any]) -> str:
+    """The one-line summary of a scenario."""
+    s, f, i = result["scenario"], result["full"], result["incremental"]
+    line = (
+        f"sync N={s['products']} {s['quota']} {s['latency_ms']:g}±{s['jitter_ms']:g}ms c={s['concurrency']}: "
+        f"{f['state']} wall {f['wall_s']:.2f}s (run {f['wall_run_s']:.2f}s) floor {f['floor_share_s']:.2f}s "
+        f"wall/floor {f['wall_over_floor']} | req {f['requests_products']}/{f['R']}={f['requests_over_R']} "
+        f"(all {f['requests_all']}) | {f['products_per_s']:,.0f} p/s | RSS {f['worker_peak_rss_mb']}MB | "
+        f"equal {f['catalog_equal']}"
+    )
+    if i:
+        line += f" | incr {i['requests_products']} req (all {i['requests_all']}) ≤ {i['target_max_requests']}"
+    return line
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, run the scenarios and the ingest benchmark, write results, print summaries."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--jitter-ms", type=float, default=20.0)
+    parser.add_argument("--quota", default="pro", help="unlimited, standard, pro, all, or a comma list")
+    parser.add_argument("--concurrency", type=int, default=4, help="BIGCOMMERCE_MAX_CONCURRENCY")
+    parser.add_argument("--share", type=float, default=0.8, help="BIGCOMMERCE_QUOTA_SHARE")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--database-url", default=None, help="default: DATABASE_URL, else a fresh SQLite")
+    parser.add_argument("--no-incremental", action="store_true")
+    parser.add_argument("--no-verify", action="store_true", help="skip the ground-truth comparison")
+    parser.add_argument("--no-ingest", action="store_true", help="skip the ingest-alone benchmark")
+    parser.add_argument("--ingest-products", type=int, default=10_000)
+    parser.add_argument("--results-dir", default=None, help="default: bench/results")
+    parser.add_argument("--py-spy", default=None, metavar="FILE", help="profile the worker's full sync")
+    parser.add_argument(
+        "--large", action="store_true", help="N=10,000 then N=100,000 under the Standard quota (minutes)"
+    )
+    args = parser.parse_args(argv)
+    if args.results_dir:
+        common.RESULTS_DIR = Path(args.results_dir)
+
+    names = list(QUOTAS) if args.quota == "all" else [q.strip() for q in args.quota.split(",") if q.strip()]
+    if any(q not in QUOTAS for q in names):
+        parser.error(f"--quota: choose from {', '.join(QUOTAS)}, all")
+    sizes = [args.products]
+    if args.large:
+        names, sizes = ["standard"], [10_000, 100_000]
+
+    services = start_services(args.database_url)
+    results: list[dict[str, Any]] = []
+    lines: list[str] = []
+    try:
+        print(
+            f"database {redact_url(services.database_url)}; redis {services.redis_url}; work dir {services.workdir}"
+        )
+        for n in sizes:
+            for quota in names:
+                s = Scenario(
+                    n, quota, args.latency_ms, args.jitter_ms, args.concurrency, args.share, args.seed
+                )
+                result = run_scenario(
+                    services, s, incremental=not args.no_incremental, verify=not args.no_verify
+                )
+                result["database"] = redact_url(services.database_url)
+                results.append(result)
+                path = Result("sync", result).write(f"n{n}-{quota}")
+                print(f"   → {path}")
+                lines.append(summary_line(result))
+        if args.large and len(results) == 2:
+            small, large = (r["full"]["worker_peak_rss_mb"] for r in results)
+            ratio = round(large / small, 3)
+            lines.append(
+                f"RSS N=100,000 {large} MB ÷ N=10,000 {small} MB = {ratio} (targets ≤ 1.25 and < 250 MB)"
+            )
+            Result("sync-large", {"runs": results, "rss_ratio": ratio}).write("n100000-standard")
+        if not args.no_ingest:
+            from bench import bench_ingest
+
+            for r in bench_ingest.run_all(args.ingest_products, args.database_url):
+                lines.append(bench_ingest.summary_line(r))
+    finally:
+        services.stop()
+    print("\n== summary")
+    for line in lines:
+        print(line)
+    ok = all(r["full"]["state"] == "succeeded" and r["full"]["catalog_equal"] is not False for r in results)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,480 @@
+"""Shared parts of the sync benchmarks: the hub app on a database, Redis, a connected demo site, a real
+`hub worker` with its peak memory, a streamed ground-truth comparison and result files.
+
+The pieces the end-to-end sync tests already have (the worker subprocess, its environment, waiting for
+a run, the exact catalog comparison) are imported from :mod:`tests.sync_support`, not copied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+from sqlalchemy import select
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / "bench" / "results"
+if str(ROOT) not in sys.path:  # `python bench/bench_sync.py` as well as `python -m bench.bench_sync`
+    sys.path.insert(0, str(ROOT))
+
+from tests.sync_support import Worker, _money, truth_catalog, worker_env  # noqa: E402
+
+#: a throwaway Fernet key: benchmark databases hold only demo-store credentials
+BENCH_KEY = "kP3rj0i6Q4s0f1c4J6yQmNnQ2m6J3Jb7l6h1w1s3M0Y="
+
+
+# ----- services -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Services:
+    """The database URL and Redis the benchmark runs on, and how to stop what it started."""
+
+    database_url: str
+    redis_url: str
+    workdir: Path
+    #: True when the database is a temporary SQLite file of this benchmark (nothing to clean up)
+    own_database: bool = False
+    _redis: Any = None
+
+    def stop(self) -> None:
+        """Stop the Redis this benchmark started (a configured one is left alone)."""
+        if self._redis is not None:
+            self._redis.stop()
+
+
+def start_services(database_url: str | None = None) -> Services:
+    """The configured database (``--database-url``, else ``DATABASE_URL``, else a fresh SQLite file in a
+    temporary directory) migrated to head, and ``REDIS_URL`` or a Redis of our own."""
+    workdir = Path(tempfile.mkdtemp(prefix="claudery-bench-"))
+    url = database_url or os.environ.get("DATABASE_URL") or f"sqlite:///{workdir / 'hub.sqlite3'}"
+    redis_url, redis = os.environ.get("REDIS_URL"), None
+    if not redis_url:
+        from hub import embedded_redis
+
+        redis = embedded_redis.start(workdir / "redis")
+        redis_url = redis.url
+    own = not (database_url or os.environ.get("DATABASE_URL"))
+    services = Services(url, redis_url, workdir, own, redis)
+    app = make_app(services)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    return services
+
+
+def make_app(services: Services, **overrides: Any):
+    """A hub app on the benchmark's database and Redis, with the BigCommerce plugin loaded."""
+    from claudery_bigcommerce import plugin as bigcommerce_plugin
+
+    from hub import create_app
+
+    config = {
+        "DATABASE_URL": services.database_url,
+        "SECRET_KEY": "bench-secret-key-" + "x" * 16,
+        "HUB_ENCRYPTION_KEYS": BENCH_KEY,
+        "INSTANCE_PATH": str(services.workdir / "instance"),
+        "HUB_PLUGINS_AUTOLOAD": "0",
+        "REDIS_URL": services.redis_url,
+        **overrides,
+    }
+    return create_app(config, plugins=[("bigcommerce", bigcommerce_plugin)])
+
+
+def connect_site(app, store) -> int:
+    """A merchant and a site connected to the demo store exactly as the web form does; the site id."""
+    import uuid
+
+    from hub import credentials
+    from hub.connection import record, test_credentials
+    from hub.extensions import db
+    from hub.models import Site
+    from hub.plugins import current_host
+    from hub.views.auth import create_user
+
+    with app.app_context():
+        user = create_user(f"bench-{uuid.uuid4().hex[:8]}@example.com", "correct horse battery")
+        site = Site(owner_id=user.id, name="Bench")
+        db.session.add(site)
+        host = current_host()
+        creds = {"store_hash": store.store_hash, "access_token": store.access_token}
+        credentials.save(host, site, "bigcommerce", creds)
+        record(site, test_credentials(host, "bigcommerce", credentials.stored(site)))
+        db.session.commit()
+        if site.connection_status != "connected":
+            raise RuntimeError(f"demo site did not connect: {site.last_test_message}")
+        return site.id
+
+
+def remove_site(app, site_id: int) -> None:
+    """Delete the benchmark's merchant, site and catalog (cascading) from a database we do not own."""
+    from sqlalchemy import delete
+
+    from hub.extensions import db
+    from hub.models import Site, User
+
+    with app.app_context():
+        owner = db.session.scalar(select(Site.owner_id).where(Site.id == site_id))
+        db.session.execute(delete(User).where(User.id == owner))
+        db.session.commit()
+        db.session.remove()
+
+
+def start_worker(app, redis_url: str, queue: str, log_path: Path, **settings: str) -> Worker:
+    """A `hub worker` with production timings (the test helper's are shortened for fast tests)."""
+    production = {
+        "HUB_SYNC_HEARTBEAT_SECONDS": "5",
+        "HUB_SYNC_STALE_SECONDS": "90",
+        "HUB_WATCHDOG_SECONDS": "15",
+        "BIGCOMMERCE_BACKOFF_BASE": "1.0",
+        "BIGCOMMERCE_BACKOFF_CAP": "60",
+    }
+    worker = Worker(worker_env(app, redis_url, queue, **{**production, **settings}), log_path)
+    wait_worker_ready(redis_url, queue, worker)
+    return worker
+
+
+def wait_worker_ready(redis_url: str, queue: str, worker: Worker, timeout: float = 60.0) -> None:
+    """Wait until the worker has registered with RQ and listens on ``queue`` (startup is not measured)."""
+    from redis import Redis
+    from rq import Worker as RqWorker
+
+    conn = Redis.from_url(redis_url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.process.poll() is not None:
+            raise RuntimeError(f"the worker exited with code {worker.process.returncode}")
+        for w in RqWorker.all(connection=conn):
+            if queue in w.queue_names() and w.get_state() in ("idle", "busy", "started"):
+                return
+        time.sleep(0.05)
+    raise RuntimeError("the worker did not start listening in time")
+
+
+# ----- memory -------------------------------------------------------------------------------------
+
+
+def vm_hwm_mb(pid: int) -> float | None:
+    """The kernel's peak resident set (VmHWM) of a process in MiB; None where /proc lacks it."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+class RssSampler(threading.Thread):
+    """Samples the RSS of a process plus its children (psutil) every ``interval`` s; keeps the peak.
+
+    The kernel's VmHWM is exact but covers one process only and cannot be reset; the sampler covers
+    children and a chosen interval, and may miss a spike shorter than ``interval``. Both are reported.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.02):
+        super().__init__(daemon=True, name="rss-sampler")
+        self.pid, self.interval = pid, interval
+        self.peak_bytes = 0
+        self._stop_event = threading.Event()
+
+    def sample(self) -> int:
+        """Current RSS of the process tree in bytes (0 when it is gone)."""
+        import psutil
+
+        try:
+            proc = psutil.Process(self.pid)
+            total = proc.memory_info().rss
+            for child in proc.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:
+                    continue
+            return total
+        except psutil.Error:
+            return 0
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval):
+            self.peak_bytes = max(self.peak_bytes, self.sample())
+
+    def reset(self) -> None:
+        """Start a new interval: the peak becomes the current RSS."""
+        self.peak_bytes = self.sample()
+
+    @property
+    def peak_mb(self) -> float:
+        """The peak seen since the start or the last :meth:`reset`, in MiB."""
+        return self.peak_bytes / 2**20
+
+    def stop(self) -> None:
+        """Stop sampling."""
+        self._stop_event.set()
+        self.join(2)
+
+
+# ----- ground truth, streamed ---------------------------------------------------------------------
+
+
+def iter_truth(base_url: str, store_hash: str, chunk: int = 1 << 20) -> Iterator[tuple[str, Any]]:
+    """Stream ``/__demo/stores/{hash}/catalog``: yield ``("product", dict)`` per product, then
+    ``("categories", list)`` and ``("brands", list)``, never holding more than one product's text.
+
+    The document is ``{..., "products": [p, p, ...], "categories": [...], "brands": [...]}``; products
+    are decoded one at a time with :meth:`json.JSONDecoder.raw_decode` from a rolling buffer.
+    """
+    decoder = json.JSONDecoder()
+    url = f"{base_url}/__demo/stores/{store_hash}/catalog"
+    with requests.get(url, stream=True, timeout=600) as resp:
+        resp.raise_for_status()
+        pieces = resp.iter_content(chunk_size=chunk)
+        buf = ""
+        state = "head"  # head -> products -> tail
+
+        raw = b""
+        for piece in pieces:
+            raw += piece
+            try:  # never split a multi-byte character
+                text = raw.decode("utf-8")
+                raw = b""
+            except UnicodeDecodeError as exc:
+                text, raw = raw[: exc.start].decode("utf-8"), raw[exc.start :]
+            buf += text
+            pos = 0
+            if state == "head":
+                start = buf.find('"products":[')
+                if start < 0:
+                    continue
+                pos, state = start + len('"products":['), "products"
+            if state == "products":
+                while True:
+                    while pos < len(buf) and buf[pos] in ", \n\r\t":
+                        pos += 1
+                    if pos < len(buf) and buf[pos] == "]":
+                        state, pos = "tail", pos + 1
+                        break
+                    try:
+                        product, end = decoder.raw_decode(buf, pos)
+                    except json.JSONDecodeError:
+                        break  # incomplete: read more
+                    yield "product", product
+                    pos = end
+                buf = buf[pos:]
+        tail = json.loads("{" + buf.lstrip(", ")) if state == "tail" else {}
+        yield "categories", tail.get("categories", [])
+        yield "brands", tail.get("brands", [])
+
+
+def _digest(value: Any) -> bytes:
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).digest()
+
+
+def _stored_chunk(site_id: int, pks: dict[int, str]) -> dict[str, dict]:
+    """Stored products with primary keys ``pks`` in :func:`tests.sync_support.stored_catalog`'s shape."""
+    from hub.extensions import db
+    from hub.models import Product, ProductCustomField, ProductImage, ProductVariant
+
+    products: dict[str, dict] = {}
+    for p in db.session.execute(
+        select(
+            Product.platform_id,
+            Product.name,
+            Product.sku,
+            Product.price,
+            Product.sale_price,
+            Product.is_visible,
+            Product.brand_id,
+            Product.category_ids,
+            Product.date_modified,
+        ).where(Product.id.in_(list(pks)))
+    ):
+        products[p.platform_id] = {
+            "name": p.name,
+            "sku": p.sku or "",
+            "price": _money(p.price),
+            "sale_price": _money(p.sale_price),
+            "is_visible": p.is_visible,
+            "brand_id": p.brand_id,
+            "categories": sorted(p.category_ids),
+            "date_modified": p.date_modified,
+            "variants": [],
+            "images": [],
+            "custom_fields": [],
+        }
+    children = (
+        (ProductVariant, "variants", (ProductVariant.platform_id, ProductVariant.sku, ProductVariant.price)),
+        (ProductImage, "images", (ProductImage.platform_id, ProductImage.url_standard)),
+        (ProductCustomField, "custom_fields", (ProductCustomField.name, ProductCustomField.value)),
+    )
+    for model, key, columns in children:
+        for row in db.session.execute(
+            select(model.product_id, *columns).where(model.product_id.in_(list(pks)))
+        ):
+            values = tuple(row[1:])
+            if key == "variants":
+                values = (values[0], values[1] or "", _money(values[2]))
+            products[pks[row[0]]][key].append(values)
+    for p in products.values():
+        for key in ("variants", "images", "custom_fields"):
+            p[key].sort()
+    return products
+
+
+@dataclass
+class Comparison:
+    """Outcome of comparing the stored catalog with the demo store's ground truth."""
+
+    equal: bool
+    products: int
+    missing: int = 0
+    extra: int = 0
+    different: int = 0
+    first_difference: str | None = None
+    seconds: float = 0.0
+    method: str = "streamed digests"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return self.__dict__.copy()
+
+
+def compare_catalog(app, site_id: int, store, chunk: int = 2000) -> Comparison:
+    """Compare the site's stored catalog with the store's ground truth in bounded memory.
+
+    Each product is projected exactly as :func:`tests.sync_support.stored_catalog` and
+    :func:`tests.sync_support.truth_catalog` do (so the same fields are compared the same way) and
+    reduced to a 16-byte digest; only ``{id: digest}`` is kept, ~50 bytes per product. Truth is streamed
+    from the admin endpoint; the database is read ``chunk`` products at a time.
+    """
+    from hub.extensions import db
+    from hub.models import Brand, Category, Product
+
+    started = time.perf_counter()
+    truth: dict[str, bytes] = {}
+    batch: list[dict] = []
+    taxonomy: dict[str, list] = {}
+
+    def flush() -> None:
+        projected = truth_catalog({"products": batch, "categories": [], "brands": []})["products"]
+        for pid, value in projected.items():
+            truth[pid] = _digest(value)
+        batch.clear()
+
+    for kind, value in iter_truth(store.base_url, store.store_hash):
+        if kind == "product":
+            batch.append(value)
+            if len(batch) >= chunk:
+                flush()
+        else:
+            taxonomy[kind] = value
+    flush()
+
+    result = Comparison(equal=True, products=len(truth))
+    seen: set[str] = set()
+    with app.app_context():
+        last = 0
+        while True:
+            rows = db.session.execute(
+                select(Product.id, Product.platform_id)
+                .where(Product.site_id == site_id, Product.archived_at.is_(None), Product.id > last)
+                .order_by(Product.id)
+                .limit(chunk)
+            ).all()
+            if not rows:
+                break
+            last = rows[-1][0]
+            for pid, value in _stored_chunk(site_id, dict(rows)).items():
+                seen.add(pid)
+                expected = truth.get(pid)
+                if expected is None:
+                    result.extra += 1
+                elif expected != _digest(value):
+                    result.different += 1
+                    result.first_difference = result.first_difference or pid
+            db.session.expunge_all()
+        categories = {
+            c.platform_id: c.name
+            for c in db.session.scalars(select(Category).where(Category.site_id == site_id))
+        }
+        brands = {
+            b.platform_id: b.name for b in db.session.scalars(select(Brand).where(Brand.site_id == site_id))
+        }
+        db.session.remove()
+    result.missing = len(set(truth) - seen)
+    truth_tax = truth_catalog({"products": [], **taxonomy})
+    taxonomy_equal = categories == truth_tax["categories"] and brands == truth_tax["brands"]
+    result.equal = taxonomy_equal and not (result.missing or result.extra or result.different)
+    if not taxonomy_equal:
+        result.first_difference = (result.first_difference or "") + " (categories or brands differ)"
+    result.seconds = round(time.perf_counter() - started, 2)
+    return result
+
+
+# ----- results ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ResultFile:
+    """One benchmark result, written as JSON under ``bench/results/``."""
+
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, tag: str) -> Path:
+        """Write ``bench/results/{kind}-{tag}-{timestamp}.json`` with machine facts; return its path."""
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        path = RESULTS_DIR / f"{self.kind}-{tag}-{stamp}.json"
+        payload = {"kind": self.kind, "at": stamp, "machine": machine(), **self.data}
+        path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+        return path
+
+
+def machine() -> dict[str, Any]:
+    """Facts that make results comparable: CPUs, Python, git commit."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout.strip()
+        )
+    except OSError:
+        commit, dirty = "", False
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "commit": commit + ("+dirty" if dirty else ""),
+    }
+
+
+def redact_url(url: str) -> str:
+    """A database URL without its password, for result files."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
