@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import JSON, Column, MetaData, Table, delete, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
 
 from hub.contract import Brand as BrandRecord
 from hub.contract import Category as CategoryRecord
@@ -18,6 +19,40 @@ from hub.models import Brand, Category, Product, ProductCustomField, ProductImag
 
 #: SQLite allows 32k bound parameters; chunk IN lists well below that
 CHUNK = 500
+
+
+class _OrjsonJSON(TypeDecorator):
+    """The JSON column type, serialized with orjson on SQLite (several times faster than ``json.dumps``
+    on product payloads, and read back by the same JSON type); PostgreSQL keeps psycopg's adapter."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect):
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value):
+            return orjson.dumps(value).decode()  # None -> "null", as JSON(none_as_null=False) stores it
+
+        return process
+
+
+def _insert_table(model) -> Table:
+    """The model's table for bulk inserts, its JSON columns bound with :class:`_OrjsonJSON`."""
+    source = model.__table__
+    return Table(
+        source.name,
+        MetaData(),
+        *(
+            Column(c.name, _OrjsonJSON() if isinstance(c.type, JSON) else c.type, primary_key=c.primary_key)
+            for c in source.columns
+        ),
+    )
+
+
+_PRODUCTS = _insert_table(Product)
+_CHILD_TABLES = {model: _insert_table(model) for model in (ProductVariant, ProductImage, ProductCustomField)}
 
 
 @dataclass
@@ -140,8 +175,13 @@ def ingest_products(
     variants: list[dict] = []
     images: list[dict] = []
     fields: list[dict] = []
+    # Core inserts of the tables, not ORM bulk inserts: the ORM leaves out None values per row, which
+    # splits a page into one statement per distinct set of null columns (hundreds per page); Core sends
+    # every row with every column, so a page is one executemany per table.
     if new_rows:
-        result = session.execute(insert(Product).returning(Product.id, Product.platform_id), new_rows)
+        result = session.execute(
+            insert(_PRODUCTS).returning(_PRODUCTS.c.id, _PRODUCTS.c.platform_id), new_rows
+        )
         for pk, platform_id in result:
             _children(pk, by_id[platform_id], variants, images, fields)
     if changed_rows:
@@ -153,7 +193,7 @@ def ingest_products(
             _children(pk, product, variants, images, fields)
     for model, rows in ((ProductVariant, variants), (ProductImage, images), (ProductCustomField, fields)):
         if rows:
-            session.execute(insert(model), rows)
+            session.execute(insert(_CHILD_TABLES[model]), rows)
     for start in range(0, len(unchanged_pks), CHUNK):
         session.execute(
             update(Product)
