@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -43,6 +41,7 @@ from bench.common import (
     start_services,
     start_worker,
     vm_hwm_mb,
+    worker_pid,
 )
 
 PAGE = 250
@@ -106,26 +105,6 @@ def _sync(app, site_id: int, kind) -> tuple[Any, datetime]:
     return wait_run(app, run_id, timeout=3600), enqueued
 
 
-def _start_profiler(pid: int, out: str | None) -> subprocess.Popen | None:
-    """py-spy recording the worker (``.svg``: flame graph; else collapsed stacks), when asked for."""
-    if not out:
-        return None
-    fmt = "flamegraph" if out.endswith(".svg") else "raw"
-    cmd = ["py-spy", "record", "--pid", str(pid), "--rate", "200", "--threads", "-o", out, "-f", fmt]
-    exe = Path(sys.executable).with_name("py-spy")
-    if exe.exists():
-        cmd[0] = str(exe)
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)  # py-spy attaches before the run is enqueued
-    return proc
-
-
-def _stop_profiler(proc: subprocess.Popen | None) -> None:
-    if proc is not None:
-        proc.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
-        proc.wait(60)
-
-
 def run_scenario(
     services: Services, s: Scenario, *, incremental: bool, verify: bool, profile: str | None = None
 ) -> dict[str, Any]:
@@ -159,8 +138,9 @@ def run_scenario(
             log_path,
             BIGCOMMERCE_MAX_CONCURRENCY=str(s.concurrency),
             BIGCOMMERCE_QUOTA_SHARE=str(s.share),
+            profile=profile,
         )
-        pid = worker.process.pid
+        pid = worker_pid(worker)
         sampler = RssSampler(pid)
         sampler.start()
         idle_rss = sampler.sample() / 2**20
@@ -168,10 +148,8 @@ def run_scenario(
 
         store.admin.reset_counts()
         store.admin.reset_quota()  # a fresh window, as for a store whose other apps are idle
-        profiler = _start_profiler(pid, profile)
         sampler.reset()
         run, enqueued = _sync(app, site_id, RunKind.FULL)
-        _stop_profiler(profiler)
         product_requests, all_requests = _requests(store.admin.request_counts())
         full_peak_sampled = sampler.peak_mb
         full_hwm = vm_hwm_mb(pid)
@@ -317,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-ingest", action="store_true", help="skip the ingest-alone benchmark")
     parser.add_argument("--ingest-products", type=int, default=10_000)
     parser.add_argument("--results-dir", default=None, help="default: bench/results")
-    parser.add_argument("--py-spy", default=None, metavar="FILE", help="profile the worker's full sync")
+    parser.add_argument("--py-spy", default=None, metavar="FILE", help="run the worker under py-spy")
     parser.add_argument(
         "--large", action="store_true", help="N=10,000 then N=100,000 under the Standard quota (minutes)"
     )
@@ -345,8 +323,13 @@ def main(argv: list[str] | None = None) -> int:
                     n, quota, args.latency_ms, args.jitter_ms, args.concurrency, args.share, args.seed
                 )
                 result = run_scenario(
-                    services, s, incremental=not args.no_incremental, verify=not args.no_verify
+                    services,
+                    s,
+                    incremental=not args.no_incremental,
+                    verify=not args.no_verify,
+                    profile=args.py_spy,
                 )
+                result["profiled"] = bool(args.py_spy)
                 result["database"] = redact_url(services.database_url)
                 results.append(result)
                 path = Result("sync", result).write(f"n{n}-{quota}")

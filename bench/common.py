@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -134,8 +135,54 @@ def remove_site(app, site_id: int) -> None:
         db.session.remove()
 
 
-def start_worker(app, redis_url: str, queue: str, log_path: Path, **settings: str) -> Worker:
-    """A `hub worker` with production timings (the test helper's are shortened for fast tests)."""
+class ProfiledWorker(Worker):
+    """A `hub worker` launched under ``py-spy record`` (attaching to a running process is not possible
+    in every container; launching is). ``.svg`` gives a flame graph, any other name collapsed stacks."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, out: str):
+        exe = Path(sys.executable).with_name("py-spy")
+        fmt = "flamegraph" if out.endswith(".svg") else "raw"
+        cmd = [str(exe) if exe.exists() else "py-spy", "record", "--rate", "200", "--threads", "-o", out]
+        cmd += ["-f", fmt, "--", sys.executable, "-m", "hub.cli", "worker"]
+        self.log = open(log_path, "ab")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    @property
+    def pid(self) -> int:
+        """The worker's own pid (the child of py-spy)."""
+        import psutil
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            children = psutil.Process(self.process.pid).children()
+            if children:
+                return children[0].pid
+            time.sleep(0.05)
+        raise RuntimeError("py-spy did not start the worker")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
+        """Stop the worker; py-spy then writes its profile and exits."""
+        if self.process.poll() is None:
+            os.kill(self.pid, sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self.log.close()
+        return self.process.returncode
+
+
+def worker_pid(worker: Worker) -> int:
+    """The pid of the `hub worker` Python process itself."""
+    return worker.pid if isinstance(worker, ProfiledWorker) else worker.process.pid
+
+
+def start_worker(
+    app, redis_url: str, queue: str, log_path: Path, profile: str | None = None, **settings: str
+) -> Worker:
+    """A `hub worker` with production timings (the test helper's are shortened for fast tests);
+    under py-spy when ``profile`` names an output file."""
     production = {
         "HUB_SYNC_HEARTBEAT_SECONDS": "5",
         "HUB_SYNC_STALE_SECONDS": "90",
@@ -143,7 +190,8 @@ def start_worker(app, redis_url: str, queue: str, log_path: Path, **settings: st
         "BIGCOMMERCE_BACKOFF_BASE": "1.0",
         "BIGCOMMERCE_BACKOFF_CAP": "60",
     }
-    worker = Worker(worker_env(app, redis_url, queue, **{**production, **settings}), log_path)
+    env = worker_env(app, redis_url, queue, **{**production, **settings})
+    worker = ProfiledWorker(env, log_path, profile) if profile else Worker(env, log_path)
     wait_worker_ready(redis_url, queue, worker)
     return worker
 
