@@ -27,8 +27,12 @@ _STOPWORD_TEXT = (
     "please show some something that the this to want with you your"
 )
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-# FTS5 BM25 weights, in column order: site, flags (filters only), name, sku, brand, categories, description.
-_SQLITE_WEIGHTS = "0.0, 0.0, 10.0, 8.0, 4.0, 3.0, 1.0"
+# FTS5 BM25 weights, in column order: filters (not ranked), name, sku, brand, categories, description.
+_SQLITE_WEIGHTS = "0.0, 10.0, 8.0, 4.0, 3.0, 1.0"
+#: at most this many matches are ranked. Ranking costs per matching row, so a broad word ("mug" on a
+#: 100,000-product site) is ranked among its most recently added CANDIDATES matches, not all of them; a
+#: query with fewer matches (most specific ones) is ranked exactly.
+CANDIDATES = 1000
 
 
 @dataclass(frozen=True)
@@ -59,18 +63,15 @@ def terms(query: str) -> list[str]:
 def _sqlite_ids(
     session: Session, site_id: int, words: list[str], opts: SearchOptions, any_word: bool, limit: int
 ):
-    filters = [f"site:s{int(site_id)}", "flags:flaglive"]
-    if not opts.include_hidden:
-        filters.append("flags:flagvisible")
-    if not opts.include_out_of_stock:
-        filters.append("flags:flaginstock")
+    rule = ("v" if not opts.include_hidden else "") + ("i" if not opts.include_out_of_stock else "")
     # Every word is quoted (FTS5 syntax characters cannot leak in: words are \w+ only) and restricted to
-    # the content columns, so a word never matches the site or flag tokens.
+    # the content columns, so a word never matches a filter token.
     joined = (" OR " if any_word else " AND ").join(f'"{w}"' for w in words)
-    match = " AND ".join(filters) + f" AND {{name sku brand categories description}} : ({joined})"
+    match = f"filters:s{int(site_id)}x{rule} AND {{name sku brand categories description}} : ({joined})"
     sql = text(
-        f"SELECT rowid FROM product_search WHERE product_search MATCH :match "  # noqa: S608 (constant weights)
-        f"ORDER BY bm25(product_search, {_SQLITE_WEIGHTS}), rowid LIMIT :limit"
+        "SELECT rowid FROM (SELECT rowid, bm25(product_search, "  # noqa: S608 (constant weights)
+        f"{_SQLITE_WEIGHTS}) AS score FROM product_search WHERE product_search MATCH :match "
+        f"ORDER BY rowid DESC LIMIT {CANDIDATES}) ORDER BY score, rowid LIMIT :limit"
     )
     return list(session.scalars(sql, {"match": match, "limit": limit}))
 
@@ -85,9 +86,10 @@ def _postgres_ids(
         conditions.append("s.in_stock")
     query = (" or " if any_word else " ").join(words)
     sql = text(
-        "SELECT s.product_id FROM product_search s, websearch_to_tsquery('english', :query) q "  # noqa: S608
-        f"WHERE {' AND '.join(conditions)} AND s.document @@ q "
-        "ORDER BY ts_rank(s.document, q) DESC, s.product_id LIMIT :limit"
+        "SELECT c.product_id FROM (SELECT s.product_id, s.document FROM product_search s "  # noqa: S608
+        f"WHERE {' AND '.join(conditions)} AND s.document @@ websearch_to_tsquery('english', :query) "
+        f"ORDER BY s.product_id DESC LIMIT {CANDIDATES}) c "
+        "ORDER BY ts_rank(c.document, websearch_to_tsquery('english', :query)) DESC, c.product_id LIMIT :limit"
     )
     return list(session.scalars(sql, {"site_id": site_id, "query": query, "limit": limit}))
 

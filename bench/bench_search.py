@@ -1,0 +1,200 @@
+"""Widget search benchmark: p50/p95/p99 of a shopper's query over a large synced catalog.
+
+Builds a catalog of N products (default 100,000) with the demo store's vocabulary - names, SKUs, brands,
+categories, HTML descriptions - through the sync engine's own upsert (so the search index is filled by
+its database triggers, and that cost is reported too), then times ``hub.widget.search.search_products``
+(ranked ids and the result rows, what the API endpoint does per request) on a mix of queries: one word,
+two or three words, a shopper's sentence, a SKU, a brand, a miss. Also times the full HTTP endpoint
+through the Flask test client.
+
+    .venv/bin/python -m bench.bench_search [--products 100000] [--queries 400] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import BENCH_KEY, redact_url  # noqa: E402
+
+PAGE = 1000
+
+
+def _vocabulary():
+    from claudery_bigcommerce.demo_store import words as w
+
+    return w
+
+
+def make_products(n: int, seed: int) -> list:
+    """``n`` contract products in the demo store's vocabulary (not timed)."""
+    from hub.contract import Product
+
+    w, rng = _vocabulary(), random.Random(seed)
+    products = []
+    for pid in range(1, n + 1):
+        noun_i = rng.randrange(len(w.NOUNS))
+        name = (
+            f"{rng.choice(w.ADJECTIVES)} {rng.choice(w.MATERIALS)} {w.NOUNS[noun_i]} {rng.choice(w.COLORS)}"
+        )
+        body = " ".join(rng.choice(w.SENTENCES) for _ in range(rng.randint(1, 6)))
+        products.append(
+            Product(
+                id=str(pid),
+                name=f"{name} No. {pid}",
+                sku=f"{w.SKU_CODES[noun_i % len(w.SKU_CODES)]}-{pid:06d}",
+                description=f"<p>{body}</p>",
+                price=f"{rng.uniform(2, 400):.2f}",
+                is_visible=rng.random() >= 0.08,
+                inventory_tracking=rng.choice(("none", "product")),
+                inventory_level=rng.randint(0, 50),
+                url_path=f"/p-{pid}/",
+                brand_id=str(rng.randrange(len(w.BRANDS))),
+                category_ids=[
+                    str(c) for c in rng.sample(range(len(w.SUBCATEGORIES)), k=rng.choice((1, 1, 2)))
+                ],
+            )
+        )
+    return products
+
+
+def make_queries(n: int, seed: int) -> list[str]:
+    """A mix of what shoppers type."""
+    w, rng = _vocabulary(), random.Random(seed + 1)
+    shapes = [
+        lambda: rng.choice(w.NOUNS),
+        lambda: f"{rng.choice(w.COLORS)} {rng.choice(w.NOUNS)}s",
+        lambda: f"{rng.choice(w.MATERIALS)} {rng.choice(w.NOUNS)} {rng.choice(w.COLORS)}",
+        lambda: (
+            f"I'm looking for a {rng.choice(w.ADJECTIVES).lower()} {rng.choice(w.NOUNS).lower()} for my kitchen"
+        ),
+        lambda: f"{rng.choice(w.SKU_CODES)}-{rng.randint(1, 99999):06d}",
+        lambda: rng.choice(w.BRANDS),
+        lambda: "zeppelin xylophone",
+    ]
+    return [shapes[i % len(shapes)]() for i in range(n)]
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99), "mean": statistics.fmean(ordered)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the catalog, run the queries, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    args = parser.parse_args(argv)
+
+    from flask_migrate import downgrade, upgrade
+
+    from hub import create_app
+    from hub.contract import Brand, Category
+    from hub.extensions import db
+    from hub.models import Site, SyncRun, User
+    from hub.models.base import utcnow
+    from hub.sync import ingest
+    from hub.widget.search import SearchOptions, search_products
+    from hub.widget.settings import settings_for
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    url = args.database_url or f"sqlite:///{workdir / 'hub.sqlite3'}"
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench-secret-key-" + "x" * 16,
+            "HUB_ENCRYPTION_KEYS": BENCH_KEY,
+            "INSTANCE_PATH": str(workdir / "instance"),
+            "HUB_PLUGINS_AUTOLOAD": "0",
+            "WIDGET_RATE_LIMIT_PER_CLIENT": 10**9,
+            "WIDGET_RATE_LIMIT_PER_KEY": 10**9,
+            "REDIS_URL": "",
+        }
+    )
+    print(f"database: {redact_url(url)}; products: {args.products:,}; queries: {args.queries}")
+    products = make_products(args.products, args.seed)
+    queries = make_queries(args.queries, args.seed)
+    w = _vocabulary()
+    with app.app_context():
+        if args.database_url:
+            downgrade(revision="base")
+        upgrade()
+        user = User(email="bench@example.com")
+        user.set_password("bench-password-123")
+        db.session.add(user)
+        db.session.flush()
+        site = Site(owner_id=user.id, name="Bench", store_info={"currency": "USD"})
+        db.session.add(site)
+        db.session.commit()
+        ingest.replace_taxonomy(
+            db.session,
+            site.id,
+            [Category(id=str(i), name=name) for i, name in enumerate(w.SUBCATEGORIES)],
+            [Brand(id=str(i), name=name) for i, name in enumerate(w.BRANDS)],
+        )
+        db.session.commit()
+        started = time.perf_counter()
+        for start in range(0, len(products), PAGE):
+            ingest.ingest_products(db.session, site.id, 1, products[start : start + PAGE], utcnow())
+            db.session.commit()
+        # The run ends as a sync's does: its final state change merges the index (migration 0003).
+        run = SyncRun(site_id=site.id, kind="full", state="running", stage="products", trigger="manual")
+        db.session.add(run)
+        db.session.commit()
+        run.state = "succeeded"
+        db.session.commit()
+        build = time.perf_counter() - started
+        rate = args.products / build
+        print(
+            f"ingest with index triggers, then the end-of-run merge: {build:.1f} s ({rate:,.0f} products/s)"
+        )
+
+        opts = SearchOptions(limit=5)
+        for query in queries[:20]:  # warm the page cache, as a running hub would be
+            search_products(db.session, site.id, query, opts)
+        samples, hits = [], 0
+        for query in queries:
+            t0 = time.perf_counter()
+            rows = search_products(db.session, site.id, query, opts)
+            samples.append((time.perf_counter() - t0) * 1000)
+            hits += bool(rows)
+        stats = _percentiles(samples)
+        print(
+            "search_products (ms): "
+            + ", ".join(f"{k} {v:.2f}" for k, v in stats.items())
+            + f"; {hits}/{len(queries)} queries found products"
+        )
+
+        key = settings_for(site).site_key
+        db.session.commit()
+    client = app.test_client()
+    samples = []
+    for query in queries:
+        t0 = time.perf_counter()
+        resp = client.get("/widget/v1/search", query_string={"key": key, "q": query})
+        samples.append((time.perf_counter() - t0) * 1000)
+        assert resp.status_code == 200, resp.status_code
+    stats = _percentiles(samples)
+    print("GET /widget/v1/search (ms): " + ", ".join(f"{k} {v:.2f}" for k, v in stats.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
