@@ -360,6 +360,26 @@ def storefront_product_url(platform: str, store: StoreInfo, product: Product) ->
     """Return the shopper-facing URL of a product, or None if it cannot be built."""
 
 
+@dataclass
+class EmbedGuide:
+    """How a merchant puts the widget's one-line snippet on this platform's storefront."""
+
+    title: str  #: e.g. "Install it on BigCommerce"
+    steps: list[str]  #: numbered steps, plain text (the hub escapes them)
+    notes: list[str] = field(default_factory=list)  #: alternatives and caveats, plain text
+    #: image hosts the storefront's Content-Security-Policy must allow in img-src
+    image_hosts: list[str] = field(default_factory=list)
+
+
+@hookspec(firstresult=True)
+def embed_instructions(platform: str, position: str) -> EmbedGuide:
+    """Return the steps to install the widget snippet on the platform's storefront.
+
+    ``position`` is where the launcher will appear ("bottom-right", ...), for the last step's wording.
+    Without this hook the hub shows generic instructions (paste before ``</body>``).
+    """
+
+
 @hookspec(firstresult=True)
 def demo_store(platform: str, settings: Mapping[str, Any]) -> DemoStoreHandle | None:
     """Start a local stand-in for the platform, for a first run with no account (optional).

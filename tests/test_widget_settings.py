@@ -69,6 +69,7 @@ def test_page_shows_embed_code_with_prefilled_origins(browser, app):
     with app.app_context():
         site = db.session.get(Site, site_id)
         site.store_info = {"domain": "jar-linen.example", "secure_url": "https://www.jar-linen.example"}
+        site.platform = "toy"
         db.session.commit()
     html = _page(browser, site_id)
     key = _key(html)
@@ -76,7 +77,8 @@ def test_page_shows_embed_code_with_prefilled_origins(browser, app):
         html.replace("&lt;", "<").replace("&gt;", ">").replace("&#34;", '"').replace("&quot;", '"')
     )
     assert "https://www.jar-linen.example\nhttps://jar-linen.example</textarea>" in html
-    assert "Script Manager" in html and "Footer" in html and "Functional" in html and "&lt;/body&gt;" in html
+    # The install steps are the platform plugin's (the toy plugin's here), never hard-coded in the hub.
+    assert "Toy admin → Scripts" in html and "img.toy.example" in html
     assert 'id="copy-embed"' in html
     assert _key(_page(browser, site_id)) == key  # stable across visits
 
@@ -167,3 +169,18 @@ def test_widget_tab_is_linked(browser):
     site_id = browser.create_site()
     html = browser.get(f"/sites/{site_id}/sync").get_data(as_text=True)
     assert f'href="/sites/{site_id}/widget"' in html
+
+
+def test_generic_install_steps_without_a_platform_guide(browser):
+    browser.signup()
+    html = _page(browser, browser.create_site())
+    assert "just before &lt;/body&gt;" in html
+
+
+def test_bigcommerce_guide_names_script_manager_footer_and_consent():
+    from claudery_bigcommerce import plugin
+
+    guide = plugin.embed_instructions("bigcommerce", "bottom-left")
+    text = " ".join(guide.steps + guide.notes)
+    for words in ("Script Manager", "Footer", "All pages", "Functional", "</body>", "bottom left"):
+        assert words in text

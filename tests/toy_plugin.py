@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load
 
 from hub.contract import (
     ConnectionResult,
+    EmbedGuide,
     ErrorKind,
     PlatformInfo,
     PluginContext,
@@ -43,6 +44,15 @@ def normalize_credentials(platform, data):
     if not cleaned["shop"].isalnum():
         raise ValidationError({"shop": ["Letters and digits only, e.g. myshop."]})
     return cleaned
+
+
+@hookimpl
+def embed_instructions(platform, position):
+    return EmbedGuide(
+        title="Install it on Toy",
+        steps=["Toy admin → Scripts → paste."],
+        image_hosts=["https://img.toy.example"],
+    )
 
 
 @hookimpl

@@ -6,9 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 from sqlalchemy import func, select
 
+from hub.contract import EmbedGuide
 from hub.extensions import db
 from hub.forms import ActionForm
 from hub.models import Product, WidgetSettings
+from hub.plugins import current_host
 from hub.views.sites import own_site
 from hub.widget.forms import WidgetForm
 from hub.widget.settings import settings_for, store_origins
@@ -32,6 +34,22 @@ def _fill(form: WidgetForm, settings: WidgetSettings) -> None:
     form.include_hidden.data = settings.include_hidden
     form.include_out_of_stock.data = settings.include_out_of_stock
     form.results_per_answer.data = settings.results_per_answer
+
+
+GENERIC_GUIDE = EmbedGuide(
+    title="Install it on your storefront",
+    steps=["Paste the line above into your storefront's page template, just before </body>, on every page."],
+)
+
+
+def embed_guide(site, position: str) -> EmbedGuide:
+    """The platform plugin's install steps, or generic ones."""
+    host = current_host()
+    if host.has_platform(site.platform) and host.supports(site.platform, "embed_instructions"):
+        guide = host.call(site.platform, "embed_instructions", position=position)
+        if isinstance(guide, EmbedGuide):
+            return guide
+    return GENERIC_GUIDE
 
 
 @bp.route("/sites/<int:site_id>/widget", methods=["GET", "POST"])
@@ -66,6 +84,7 @@ def settings(site_id: int):
     )
     return render_template(
         "sites/widget.html",
+        guide=embed_guide(site, widget.position),
         site=site,
         widget=widget,
         form=form,

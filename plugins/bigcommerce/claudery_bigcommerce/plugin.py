@@ -14,6 +14,7 @@ from hub.contract import (
     Category,
     ConnectionResult,
     DemoStoreHandle,
+    EmbedGuide,
     FetchRequest,
     PlatformInfo,
     PluginContext,
@@ -95,6 +96,29 @@ def fetch_brands(platform: str, credentials: dict[str, Any], context: PluginCont
 def storefront_product_url(platform: str, store: StoreInfo, product: Product) -> str | None:
     """The store's secure URL plus the product's custom URL."""
     return storefront.storefront_product_url(store, product)
+
+
+@hookimpl
+def embed_instructions(platform: str, position: str) -> EmbedGuide:
+    """BigCommerce: Script Manager first (consent-aware), the theme footer as the fallback."""
+    corner = position.replace("-", " ")
+    return EmbedGuide(
+        title="Install it on BigCommerce",
+        steps=[
+            "In your BigCommerce control panel go to Storefront → Script Manager and click Create a Script.",
+            "Name it “Claudery”. Location on page: Footer. Select pages where script will be added: All pages "
+            "(or Store pages to keep it off checkout).",
+            "Script category: Functional, so stores with a cookie-consent banner load it once shoppers accept "
+            "functional scripts. Script type: Script.",
+            f"Paste the line above into Script contents and save. Open your storefront: the launcher appears in "
+            f"the {corner} corner.",
+        ],
+        notes=[
+            "Without Script Manager: in Storefront → Themes → Advanced → Edit Theme Files, open "
+            "templates/layout/base.html and paste the line just before </body>.",
+        ],
+        image_hosts=["https://cdn11.bigcommerce.com"],
+    )
 
 
 @hookimpl
