@@ -107,7 +107,10 @@ def quickstart_command(port: int, no_worker: bool) -> None:
         click.echo(f"Claudery Hub:      http://127.0.0.1:{port}/")
         click.echo(f"Demo login:        {DEMO_EMAIL} / {DEMO_PASSWORD}")
         click.echo("Press Ctrl+C to stop.", err=True)
-        app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False, threaded=True)
+        # Flask's app.run() refuses to run inside a CLI command; werkzeug's server is the same thing.
+        from werkzeug.serving import run_simple
+
+        run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)
     finally:
         for stop in reversed(stack):
             try:
