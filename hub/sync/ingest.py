@@ -101,38 +101,76 @@ def _row(product: ProductRecord, digest: str, now: datetime, run_id: int) -> dic
     }
 
 
+#: column order of the child rows built by :func:`_children` (tuples: no dict per variant)
+_VARIANT_COLUMNS = (
+    "product_id", "platform_id", "sku", "price", "sale_price", "inventory_level", "option_values", "image_url"
+)  # fmt: skip
+_IMAGE_COLUMNS = (
+    "product_id", "platform_id", "url_standard", "url_thumbnail", "url_zoom", "url_tiny", "is_thumbnail",
+    "sort_order", "description",
+)  # fmt: skip
+_FIELD_COLUMNS = ("product_id", "platform_id", "name", "value")
+
+
 def _children(pk: int, product: ProductRecord, variants: list, images: list, fields: list) -> None:
     variants.extend(
-        {
-            "product_id": pk,
-            "platform_id": v.id,
-            "sku": v.sku,
-            "price": v.price,
-            "sale_price": v.sale_price,
-            "inventory_level": v.inventory_level,
-            "option_values": v.option_values,
-            "image_url": v.image_url,
-        }
+        (pk, v.id, v.sku, v.price, v.sale_price, v.inventory_level, v.option_values, v.image_url)
         for v in product.variants
     )
     images.extend(
-        {
-            "product_id": pk,
-            "platform_id": i.id,
-            "url_standard": i.url_standard,
-            "url_thumbnail": i.url_thumbnail,
-            "url_zoom": i.url_zoom,
-            "url_tiny": i.url_tiny,
-            "is_thumbnail": i.is_thumbnail,
-            "sort_order": i.sort_order,
-            "description": i.description,
-        }
+        (pk, i.id, i.url_standard, i.url_thumbnail, i.url_zoom, i.url_tiny, i.is_thumbnail, i.sort_order,
+         i.description)
         for i in product.images
-    )
-    fields.extend(
-        {"product_id": pk, "platform_id": f.id, "name": f.name, "value": f.value}
-        for f in product.custom_fields
-    )
+    )  # fmt: skip
+    fields.extend((pk, f.id, f.name, f.value) for f in product.custom_fields)
+
+
+def _executemany(session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT ``rows`` (tuples in ``columns`` order) with one driver-level executemany.
+
+    SQLAlchemy's per-row parameter processing costs more than the database itself on pages of ~1,000
+    child rows; here each column's bind processor (dates, JSON, booleans) is looked up once and applied
+    only to the columns that have one. Every column without a value in ``columns`` must be nullable with
+    no default (checked once per table, see :func:`_check_complete`).
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    processors = [
+        (i, proc)
+        for i, name in enumerate(columns)
+        if (proc := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+    if processors:
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, proc in processors:
+                values[i] = proc(values[i])
+            converted.append(tuple(values))
+        rows = converted
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    placeholders = ", ".join([mark] * len(columns))
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608 (names from the model)
+    connection.exec_driver_sql(sql, rows)
+
+
+def _check_complete(table: Table, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """Fail at import, not at run time, if a column added to the model would be skipped by an insert."""
+    missing = [
+        c.name
+        for c in table.columns
+        if c.name not in columns and not c.primary_key and (c.default is not None or not c.nullable)
+    ]
+    if missing:
+        raise RuntimeError(f"ingest inserts into {table.name} lack columns {missing}")
+    return columns
+
+
+_check_complete(_CHILD_TABLES[ProductVariant], _VARIANT_COLUMNS)
+_check_complete(_CHILD_TABLES[ProductImage], _IMAGE_COLUMNS)
+_check_complete(_CHILD_TABLES[ProductCustomField], _FIELD_COLUMNS)
 
 
 def ingest_products(
@@ -172,12 +210,12 @@ def ingest_products(
             changed_rows.append({"id": found[0], **_row(product, digest, now, run_id)})
             changed.append((found[0], product))
 
-    variants: list[dict] = []
-    images: list[dict] = []
-    fields: list[dict] = []
-    # Core inserts of the tables, not ORM bulk inserts: the ORM leaves out None values per row, which
-    # splits a page into one statement per distinct set of null columns (hundreds per page); Core sends
-    # every row with every column, so a page is one executemany per table.
+    variants: list[tuple] = []
+    images: list[tuple] = []
+    fields: list[tuple] = []
+    # Not ORM bulk inserts: the ORM leaves out None values per row, which splits a page into one
+    # statement per distinct set of null columns (hundreds per page). Products go through Core (one
+    # multi-row INSERT ... RETURNING); their children, ~10 rows per product, straight to the driver.
     if new_rows:
         result = session.execute(
             insert(_PRODUCTS).returning(_PRODUCTS.c.id, _PRODUCTS.c.platform_id), new_rows
@@ -191,9 +229,9 @@ def ingest_products(
             session.execute(delete(model).where(model.product_id.in_(pks)))
         for pk, product in changed:
             _children(pk, product, variants, images, fields)
-    for model, rows in ((ProductVariant, variants), (ProductImage, images), (ProductCustomField, fields)):
-        if rows:
-            session.execute(insert(_CHILD_TABLES[model]), rows)
+    _executemany(session, _CHILD_TABLES[ProductVariant], _VARIANT_COLUMNS, variants)
+    _executemany(session, _CHILD_TABLES[ProductImage], _IMAGE_COLUMNS, images)
+    _executemany(session, _CHILD_TABLES[ProductCustomField], _FIELD_COLUMNS, fields)
     for start in range(0, len(unchanged_pks), CHUNK):
         session.execute(
             update(Product)
