@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 from collections.abc import Iterable
@@ -56,6 +57,9 @@ def create_app(
     app.register_blueprint(sites.bp)
     app.register_blueprint(platform.bp)
     app.register_blueprint(plugins_page.bp)
+
+    # Platforms send names with HTML entities as text ("Tea &amp; Coffee"); show them as shoppers see them.
+    app.jinja_env.filters["entities"] = html.unescape
 
     @app.context_processor
     def site_tabs():
