@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 import uuid
@@ -35,13 +36,13 @@ from bench.common import (
     Services,
     compare_catalog,
     connect_site,
+    cpu_seconds,
     make_app,
     redact_url,
     remove_site,
     start_services,
     start_worker,
     vm_hwm_mb,
-    worker_pid,
 )
 
 PAGE = 250
@@ -105,9 +106,7 @@ def _sync(app, site_id: int, kind) -> tuple[Any, datetime]:
     return wait_run(app, run_id, timeout=3600), enqueued
 
 
-def run_scenario(
-    services: Services, s: Scenario, *, incremental: bool, verify: bool, profile: str | None = None
-) -> dict[str, Any]:
+def run_scenario(services: Services, s: Scenario, *, incremental: bool, verify: bool) -> dict[str, Any]:
     """Full sync (+ incremental) of one scenario on a fresh demo store and a fresh worker."""
     from claudery_bigcommerce.demo_store.testing import start_demo_store_process
 
@@ -138,20 +137,21 @@ def run_scenario(
             log_path,
             BIGCOMMERCE_MAX_CONCURRENCY=str(s.concurrency),
             BIGCOMMERCE_QUOTA_SHARE=str(s.share),
-            profile=profile,
         )
-        pid = worker_pid(worker)
+        pid = worker.process.pid
         sampler = RssSampler(pid)
         sampler.start()
-        idle_rss = sampler.sample() / 2**20
+        idle_rss = vm_hwm_mb(pid) or 0.0
         print(f"   setup {time.perf_counter() - started:.1f} s; worker pid {pid}, idle RSS {idle_rss:.0f} MB")
 
         store.admin.reset_counts()
         store.admin.reset_quota()  # a fresh window, as for a store whose other apps are idle
         sampler.reset()
+        cpu_worker, cpu_store = cpu_seconds(pid), cpu_seconds(store.process.pid)
         run, enqueued = _sync(app, site_id, RunKind.FULL)
+        cpu_worker, cpu_store = cpu_seconds(pid) - cpu_worker, cpu_seconds(store.process.pid) - cpu_store
         product_requests, all_requests = _requests(store.admin.request_counts())
-        full_peak_sampled = sampler.peak_mb
+        tree_rss, tree_pss = sampler.peak_rss_mb, sampler.peak_pss_mb
         full_hwm = vm_hwm_mb(pid)
         f = floors(s)
         wall = _seconds(enqueued, run.finished_at) or math.nan
@@ -174,10 +174,13 @@ def run_scenario(
             "wall_over_floor_full_quota": round(wall / f["floor_full_s"], 3),
             "products_per_s": round(s.products / wall, 1),
             "rate_limit_wait_s": round(run.rate_limit_wait_s, 2),
+            "worker_cpu_s": round(cpu_worker, 2),
+            "demo_store_cpu_s": round(cpu_store, 2),
+            "load_average": os.getloadavg(),
             "worker_idle_rss_mb": round(idle_rss, 1),
-            "worker_peak_rss_mb": round(max(full_peak_sampled, full_hwm or 0), 1),
-            "worker_peak_rss_sampled_mb": round(full_peak_sampled, 1),
-            "worker_vm_hwm_mb": round(full_hwm, 1) if full_hwm else None,
+            "worker_peak_rss_mb": round(full_hwm or 0.0, 1),
+            "worker_tree_peak_rss_mb": round(tree_rss, 1),
+            "worker_tree_peak_pss_mb": round(tree_pss, 1),
         }
         _print_full(full)
         if verify:
@@ -238,8 +241,8 @@ def _incremental(app, site_id: int, store, sampler: RssSampler, pid: int, verify
         "target_max_requests": bound + 2,
         "wall_s": round(_seconds(enqueued, run.finished_at) or math.nan, 3),
         "wall_run_s": round(_seconds(run.started_at, run.finished_at) or math.nan, 3),
-        "worker_peak_rss_sampled_mb": round(sampler.peak_mb, 1),
-        "worker_vm_hwm_mb": vm_hwm_mb(pid),
+        "worker_peak_rss_mb": vm_hwm_mb(pid),
+        "worker_tree_peak_pss_mb": round(sampler.peak_pss_mb, 1),
     }
     print(f"   incremental after {changes:,} changes: {run.state}, {product_requests} product requests "
           f"({all_requests} with categories and brands) vs ceil(changes/250) = {bound} "
@@ -260,8 +263,11 @@ def _print_full(r: dict[str, Any]) -> None:
     print(f"   requests: {r['requests_products']} product listings, {r['requests_all']} in all; R = {r['R']}; "
           f"requests ÷ R = {r['requests_over_R']} "
           f"({r['requests_all_over_R']} counting categories and brands)")  # fmt: skip
+    print(f"   CPU: worker {r['worker_cpu_s']} s, demo store {r['demo_store_cpu_s']} s; load average "
+          f"{', '.join(f'{x:.1f}' for x in r['load_average'])} on {os.cpu_count()} CPUs")  # fmt: skip
     print(f"   {r['products_per_s']:,.0f} products/s; rate-limit wait {r['rate_limit_wait_s']} s; worker peak "
-          f"RSS {r['worker_peak_rss_mb']} MB (idle {r['worker_idle_rss_mb']} MB)")  # fmt: skip
+          f"RSS {r['worker_peak_rss_mb']} MB (VmHWM; idle {r['worker_idle_rss_mb']} MB); with its RQ scheduler "
+          f"child: peak PSS {r['worker_tree_peak_pss_mb']} MB, RSS sum {r['worker_tree_peak_rss_mb']} MB")  # fmt: skip
 
 
 def summary_line(result: dict[str, Any]) -> str:
@@ -295,7 +301,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-ingest", action="store_true", help="skip the ingest-alone benchmark")
     parser.add_argument("--ingest-products", type=int, default=10_000)
     parser.add_argument("--results-dir", default=None, help="default: bench/results")
-    parser.add_argument("--py-spy", default=None, metavar="FILE", help="run the worker under py-spy")
     parser.add_argument(
         "--large", action="store_true", help="N=10,000 then N=100,000 under the Standard quota (minutes)"
     )
@@ -327,9 +332,7 @@ def main(argv: list[str] | None = None) -> int:
                     s,
                     incremental=not args.no_incremental,
                     verify=not args.no_verify,
-                    profile=args.py_spy,
                 )
-                result["profiled"] = bool(args.py_spy)
                 result["database"] = redact_url(services.database_url)
                 results.append(result)
                 path = Result("sync", result).write(f"n{n}-{quota}")

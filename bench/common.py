@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import platform
-import signal
 import subprocess
 import sys
 import tempfile
@@ -135,54 +134,8 @@ def remove_site(app, site_id: int) -> None:
         db.session.remove()
 
 
-class ProfiledWorker(Worker):
-    """A `hub worker` launched under ``py-spy record`` (attaching to a running process is not possible
-    in every container; launching is). ``.svg`` gives a flame graph, any other name collapsed stacks."""
-
-    def __init__(self, env: dict[str, str], log_path: Path, out: str):
-        exe = Path(sys.executable).with_name("py-spy")
-        fmt = "flamegraph" if out.endswith(".svg") else "raw"
-        cmd = [str(exe) if exe.exists() else "py-spy", "record", "--rate", "200", "--threads", "-o", out]
-        cmd += ["-f", fmt, "--", sys.executable, "-m", "hub.cli", "worker"]
-        self.log = open(log_path, "ab")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    @property
-    def pid(self) -> int:
-        """The worker's own pid (the child of py-spy)."""
-        import psutil
-
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            children = psutil.Process(self.process.pid).children()
-            if children:
-                return children[0].pid
-            time.sleep(0.05)
-        raise RuntimeError("py-spy did not start the worker")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
-        """Stop the worker; py-spy then writes its profile and exits."""
-        if self.process.poll() is None:
-            os.kill(self.pid, sig)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        self.log.close()
-        return self.process.returncode
-
-
-def worker_pid(worker: Worker) -> int:
-    """The pid of the `hub worker` Python process itself."""
-    return worker.pid if isinstance(worker, ProfiledWorker) else worker.process.pid
-
-
-def start_worker(
-    app, redis_url: str, queue: str, log_path: Path, profile: str | None = None, **settings: str
-) -> Worker:
-    """A `hub worker` with production timings (the test helper's are shortened for fast tests);
-    under py-spy when ``profile`` names an output file."""
+def start_worker(app, redis_url: str, queue: str, log_path: Path, **settings: str) -> Worker:
+    """A `hub worker` with production timings (the test helper's are shortened for fast tests)."""
     production = {
         "HUB_SYNC_HEARTBEAT_SECONDS": "5",
         "HUB_SYNC_STALE_SECONDS": "90",
@@ -191,7 +144,7 @@ def start_worker(
         "BIGCOMMERCE_BACKOFF_CAP": "60",
     }
     env = worker_env(app, redis_url, queue, **{**production, **settings})
-    worker = ProfiledWorker(env, log_path, profile) if profile else Worker(env, log_path)
+    worker = Worker(env, log_path)
     wait_worker_ready(redis_url, queue, worker)
     return worker
 
@@ -229,51 +182,80 @@ def vm_hwm_mb(pid: int) -> float | None:
 
 
 class RssSampler(threading.Thread):
-    """Samples the RSS of a process plus its children (psutil) every ``interval`` s; keeps the peak.
+    """Samples the memory of a process tree (psutil) every ``interval`` s and keeps the peaks.
 
-    The kernel's VmHWM is exact but covers one process only and cannot be reset; the sampler covers
-    children and a chosen interval, and may miss a spike shorter than ``interval``. Both are reported.
+    ``hub worker`` is an RQ worker whose scheduler runs in a forked child: summing RSS over the tree
+    counts the pages the two share twice, so the tree is also measured in PSS (shared pages split
+    between the processes that map them). The worker's own peak comes exactly from the kernel (VmHWM,
+    see :func:`vm_hwm_mb`); the sampler may miss a spike shorter than ``interval``.
     """
 
-    def __init__(self, pid: int, interval: float = 0.02):
+    def __init__(self, pid: int, interval: float = 0.05):
         super().__init__(daemon=True, name="rss-sampler")
         self.pid, self.interval = pid, interval
-        self.peak_bytes = 0
+        self.peak_rss = self.peak_pss = 0
         self._stop_event = threading.Event()
 
-    def sample(self) -> int:
-        """Current RSS of the process tree in bytes (0 when it is gone)."""
+    def sample(self) -> tuple[int, int]:
+        """Current (RSS, PSS) sums of the process tree in bytes ((0, 0) when it is gone)."""
         import psutil
 
+        rss = pss = 0
         try:
             proc = psutil.Process(self.pid)
-            total = proc.memory_info().rss
-            for child in proc.children(recursive=True):
-                try:
-                    total += child.memory_info().rss
-                except psutil.Error:
-                    continue
-            return total
+            procs = [proc, *proc.children(recursive=True)]
         except psutil.Error:
-            return 0
+            return 0, 0
+        for p in procs:
+            try:
+                info = p.memory_full_info()
+            except psutil.Error:
+                continue
+            rss += info.rss
+            pss += getattr(info, "pss", info.rss)
+        return rss, pss
 
     def run(self) -> None:
         while not self._stop_event.wait(self.interval):
-            self.peak_bytes = max(self.peak_bytes, self.sample())
+            rss, pss = self.sample()
+            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
 
     def reset(self) -> None:
-        """Start a new interval: the peak becomes the current RSS."""
-        self.peak_bytes = self.sample()
+        """Start a new interval: the peaks become the current figures."""
+        self.peak_rss, self.peak_pss = self.sample()
 
     @property
-    def peak_mb(self) -> float:
-        """The peak seen since the start or the last :meth:`reset`, in MiB."""
-        return self.peak_bytes / 2**20
+    def peak_rss_mb(self) -> float:
+        """Peak RSS sum of the tree since the start or the last :meth:`reset`, in MiB."""
+        return self.peak_rss / 2**20
+
+    @property
+    def peak_pss_mb(self) -> float:
+        """Peak PSS sum of the tree since the start or the last :meth:`reset`, in MiB."""
+        return self.peak_pss / 2**20
 
     def stop(self) -> None:
         """Stop sampling."""
         self._stop_event.set()
         self.join(2)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children so far (robust on a busy machine, where
+    wall time also measures the neighbours)."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        total = sum(proc.cpu_times()[:2])
+        for child in proc.children(recursive=True):
+            try:
+                total += sum(child.cpu_times()[:2])
+            except psutil.Error:
+                continue
+        return total
+    except psutil.Error:
+        return 0.0
 
 
 # ----- ground truth, streamed ---------------------------------------------------------------------

@@ -6,8 +6,11 @@ transaction, so a killed worker loses at most the page in flight and the run res
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import threading
+from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import Engine, select, update
@@ -24,6 +27,9 @@ from hub.sync import ingest
 from hub.sync.runs import finish, stored_product_count
 
 log = logging.getLogger(__name__)
+
+#: generation-0 threshold of the cyclic GC during a product walk (CPython's default is 700)
+WALK_GC_THRESHOLD = 100_000
 
 #: set by the worker on SIGTERM: the run stops at its next batch boundary and is requeued
 SHUTDOWN = threading.Event()
@@ -152,6 +158,25 @@ def _sync_taxonomy(run, site, host, creds, context) -> None:
     db.session.commit()
 
 
+@contextlib.contextmanager
+def bulk_gc() -> Iterator[None]:
+    """Collect garbage less often while pages of products are parsed and stored.
+
+    Each page allocates ~100,000 dicts and lists (parsed JSON, records, rows) that live until the page
+    is committed, with several pages in flight. With the default threshold the collector runs every 700
+    allocations and keeps re-walking them: measured, a quarter of the worker's CPU in a full sync.
+    Young garbage is still collected (every ``WALK_GC_THRESHOLD`` allocations), so memory stays bounded;
+    the previous thresholds are restored afterwards. The worker runs one job at a time (SimpleWorker),
+    so the process-wide setting concerns this sync only.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(WALK_GC_THRESHOLD, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
 def _walk_products(run: SyncRun, site: Site, host, creds, context) -> None:
     run.stage = "products"
     if run.high_water_mark is None:
@@ -163,6 +188,12 @@ def _walk_products(run: SyncRun, site: Site, host, creds, context) -> None:
         cursor=run.cursor,
     )
     pages = host.call(site.platform, "fetch_products", credentials=creds, request=request, context=context)
+    with bulk_gc():
+        _ingest_pages(run, site, pages, context)
+
+
+def _ingest_pages(run: SyncRun, site: Site, pages, context) -> None:
+    """Commit each page with the run's counters and cursor; always close the plugin's iterator."""
     try:
         for page in pages:
             now = utcnow()
