@@ -260,7 +260,10 @@ class ProductFetch:
             return self.fetch_batch(self._params(query_after, before, page=n))
 
         workers = self.settings.max_concurrency
-        with OrderedPrefetcher(fetch, start, pages, workers=workers, ahead=workers * 2) as prefetch:
+        # ``ahead=workers``: every worker can have a request in flight past the page the hub is storing,
+        # which is all the concurrency there is; more pages ahead would only wait in memory (~10 MB of
+        # parsed products each) while the hub, the slower side on a busy machine, catches up.
+        with OrderedPrefetcher(fetch, start, pages, workers=workers, ahead=workers) as prefetch:
             try:
                 for n in range(start, pages + 1):
                     batch = prefetch.take(n, self.context.should_stop)
