@@ -242,3 +242,24 @@ def test_sigterm_finishes_the_batch_requeues_and_another_worker_completes(connec
     run = wait_run(app, run_id)
     assert run.state == "succeeded", run.error_message
     assert_catalog_equal(stored_catalog(app, site_id), truth_catalog(store.admin.catalog()))
+
+
+def test_redis_restart_loses_no_run(connected_site, tmp_path, worker_factory):
+    """Run state lives in the database: a job Redis forgot is re-enqueued by the watchdog."""
+    from hub import embedded_redis
+
+    app, site_id, store = connected_site(products=1000, quota=0, seed=21)
+    redis = embedded_redis.start(tmp_path / "own-redis")  # no persistence: a restart forgets every job
+    port = redis.port
+    try:
+        app.config["REDIS_URL"] = redis.url
+        queue = _queue(app)
+        run_id, _ = _start(app, site_id)  # queued in Redis, no worker yet
+        redis.stop()
+        redis = embedded_redis.start(tmp_path / "own-redis", port=port)
+        worker_factory(app, queue, REDIS_URL=redis.url)
+        run = wait_run(app, run_id, timeout=60)
+        assert run.state == "succeeded", run.error_message
+        assert_catalog_equal(stored_catalog(app, site_id), truth_catalog(store.admin.catalog()))
+    finally:
+        redis.stop()
