@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from marshmallow import Schema, ValidationError, fields, pre_load
 
 from hub.contract import (
@@ -58,6 +60,8 @@ def embed_instructions(platform, position):
 @hookimpl
 def test_connection(platform, credentials, context: PluginContext):
     if credentials["api_key"] != GOOD_KEY:
+        # A careless plugin: the hub's log redaction must still keep the key out of every record.
+        logging.getLogger("toy").warning("toy rejected key %s", credentials["api_key"])
         return ConnectionResult(
             ok=False, message="Toy says the key is wrong: paste the key again.", error_kind=ErrorKind.AUTH
         )
