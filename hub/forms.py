@@ -38,6 +38,32 @@ class SiteForm(FlaskForm):
     submit = SubmitField("Save")
 
 
+SYNC_INTERVALS = [
+    (0, "Off"),
+    (15, "Every 15 minutes"),
+    (60, "Hourly"),
+    (360, "Every 6 hours"),
+    (1440, "Daily"),
+]
+RECONCILE_INTERVALS = [(0, "Off"), (360, "Every 6 hours"), (1440, "Daily"), (10080, "Weekly")]
+
+
+class ScheduleForm(FlaskForm):
+    """How often a site syncs by itself."""
+
+    sync_interval_minutes = SelectField(
+        "Sync changed products",
+        coerce=int,
+        choices=[SelectChoice(str(v), label) for v, label in SYNC_INTERVALS],
+    )
+    reconcile_interval_minutes = SelectField(
+        "Check for deleted products",
+        coerce=int,
+        choices=[SelectChoice(str(v), label) for v, label in RECONCILE_INTERVALS],
+    )
+    submit = SubmitField("Save schedule")
+
+
 class ActionForm(FlaskForm):
     """A bare CSRF-protected form for buttons that POST (delete, sync, cancel...)."""
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import func, select
 
 from hub.extensions import db
-from hub.forms import ActionForm
+from hub.forms import ActionForm, ScheduleForm
 from hub.models import RunKind, SyncError, SyncRun
+from hub.models.base import utcnow
 from hub.plugins import current_host
 from hub.sync import runs
 from hub.views.sites import own_site
@@ -36,6 +39,10 @@ def page(site_id: int):
         history=runs.history(site.id),
         stored=runs.stored_product_count(site.id),
         form=ActionForm(),
+        schedule_form=ScheduleForm(
+            sync_interval_minutes=site.sync_interval_minutes,
+            reconcile_interval_minutes=site.reconcile_interval_minutes,
+        ),
         can_sync=current_host().has_platform(site.platform) and site.connection_status != "not_connected",
     )
 
@@ -68,6 +75,28 @@ def cancel(site_id: int):
     flash(
         "Nothing to cancel." if run is None else "Cancelling: the sync stops after the current batch.", "info"
     )
+    return redirect(url_for("sync.page", site_id=site.id))
+
+
+@bp.route("/sites/<int:site_id>/sync/schedule", methods=["POST"])
+@login_required
+def schedule(site_id: int):
+    """Change how often the site syncs by itself (0 = off); the next run is rescheduled from now."""
+    site = own_site(site_id)
+    form = ScheduleForm()
+    if not form.validate_on_submit():
+        abort(400, "Choose one of the listed intervals.")
+    now = utcnow()
+    site.sync_interval_minutes = form.sync_interval_minutes.data
+    site.reconcile_interval_minutes = form.reconcile_interval_minutes.data
+    site.next_sync_at = (
+        now + timedelta(minutes=site.sync_interval_minutes) if site.sync_interval_minutes else None
+    )
+    site.next_reconcile_at = (
+        now + timedelta(minutes=site.reconcile_interval_minutes) if site.reconcile_interval_minutes else None
+    )
+    db.session.commit()
+    flash("Schedule saved.", "success")
     return redirect(url_for("sync.page", site_id=site.id))
 
 
