@@ -263,3 +263,26 @@ def test_redis_restart_loses_no_run(connected_site, tmp_path, worker_factory):
         assert_catalog_equal(stored_catalog(app, site_id), truth_catalog(store.admin.catalog()))
     finally:
         redis.stop()
+
+
+def test_revoked_token_stops_the_sync_and_flags_the_site(connected_site, worker_factory):
+    from hub import credentials
+    from hub.plugins import current_host
+
+    app, site_id, store = connected_site(products=300, quota=0, seed=3)
+    with app.app_context():
+        site = db.session.get(Site, site_id)
+        credentials.save(
+            current_host(),
+            site,
+            "bigcommerce",
+            {"store_hash": store.store_hash, "access_token": "revoked-token-0000000000"},
+        )
+        db.session.commit()
+    worker_factory(app, _queue(app))
+    run = wait_run(app, _start(app, site_id)[0])
+    assert run.state == "failed" and run.error_kind == "auth"
+    assert "revoked-token" not in (run.error_message or "")
+    with app.app_context():
+        site = db.session.get(Site, site_id)
+        assert site.connection_status == "needs_attention" and site.last_test_message == run.error_message
