@@ -150,7 +150,8 @@ def run_scenario(services: Services, s: Scenario, *, incremental: bool, verify: 
         cpu_worker, cpu_store = cpu_seconds(pid), cpu_seconds(store.process.pid)
         run, enqueued = _sync(app, site_id, RunKind.FULL)
         cpu_worker, cpu_store = cpu_seconds(pid) - cpu_worker, cpu_seconds(store.process.pid) - cpu_store
-        product_requests, all_requests = _requests(store.admin.request_counts())
+        counts = store.admin.request_counts()
+        product_requests, all_requests = _requests(counts)
         tree_rss, tree_pss = sampler.peak_rss_mb, sampler.peak_pss_mb
         full_hwm = vm_hwm_mb(pid)
         f = floors(s)
@@ -167,6 +168,7 @@ def run_scenario(services: Services, s: Scenario, *, incremental: bool, verify: 
             "requests_products": product_requests,
             "requests_all": all_requests,
             "requests_hub_counted": run.requests,
+            "requests_by_endpoint": {f"{e} {status}": n for (e, status), n in sorted(counts.items())},
             "requests_over_R": round(product_requests / f["R"], 4),
             "requests_all_over_R": round(all_requests / f["R"], 4),
             "wall_over_floor": round(wall / f["floor_share_s"], 3),

@@ -158,6 +158,43 @@ def _sync_taxonomy(run, site, host, creds, context) -> None:
     db.session.commit()
 
 
+class _Malloc:
+    """glibc's allocator, tamed for a long walk; a no-op where the C library is not glibc.
+
+    A walk allocates each page (a ~2 MB body, then ~10 MB of parsed records) on a fetch thread and frees
+    it on the main thread. glibc gives each thread its own arena and returns little of it to the
+    system, so the worker's RSS crept up with the catalog (measured: +35 MB between 10,000 and 100,000
+    products). Two arenas and a trim after each committed page keep it flat.
+    """
+
+    M_ARENA_MAX = -8
+
+    def __init__(self) -> None:
+        self._libc = None
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+            import ctypes.util
+
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            libc.mallopt, libc.malloc_trim  # noqa: B018 (glibc only: raises AttributeError elsewhere)
+            self._libc = libc
+        self._limited = False
+
+    def limit_arenas(self) -> None:
+        """At most two arenas for threads started from now on (once per process)."""
+        if self._libc is not None and not self._limited:
+            self._libc.mallopt(self.M_ARENA_MAX, 2)
+            self._limited = True
+
+    def trim(self) -> None:
+        """Give freed memory back to the system."""
+        if self._libc is not None:
+            self._libc.malloc_trim(0)
+
+
+MALLOC = _Malloc()
+
+
 @contextlib.contextmanager
 def bulk_gc() -> Iterator[None]:
     """Collect garbage less often while pages of products are parsed and stored.
@@ -188,6 +225,7 @@ def _walk_products(run: SyncRun, site: Site, host, creds, context) -> None:
         cursor=run.cursor,
     )
     pages = host.call(site.platform, "fetch_products", credentials=creds, request=request, context=context)
+    MALLOC.limit_arenas()  # before the plugin starts its fetch threads
     with bulk_gc():
         _ingest_pages(run, site, pages, context)
 
@@ -211,6 +249,7 @@ def _ingest_pages(run: SyncRun, site: Site, pages, context) -> None:
             run.cursor = page.cursor
             run.heartbeat_at = now
             db.session.commit()  # products, counters and cursor together
+            MALLOC.trim()
             if context.should_stop():
                 break
     finally:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import orjson
@@ -21,6 +21,13 @@ from hub.models import Brand, Category, Product, ProductCustomField, ProductImag
 CHUNK = 500
 
 
+@dataclass(frozen=True, slots=True)
+class _Serialized:
+    """A JSON value already serialized (SQLite inserts only): bound as is by :class:`_OrjsonJSON`."""
+
+    text: str
+
+
 class _OrjsonJSON(TypeDecorator):
     """The JSON column type, serialized with orjson on SQLite (several times faster than ``json.dumps``
     on product payloads, and read back by the same JSON type); PostgreSQL keeps psycopg's adapter."""
@@ -33,6 +40,8 @@ class _OrjsonJSON(TypeDecorator):
             return super().bind_processor(dialect)
 
         def process(value):
+            if isinstance(value, _Serialized):
+                return value.text  # serialized already, while hashing
             return orjson.dumps(value).decode()  # None -> "null", as JSON(none_as_null=False) stores it
 
         return process
@@ -67,7 +76,19 @@ class IngestCounts:
 
 def content_hash(product: ProductRecord) -> str:
     """A stable hash of everything fetched for a product (dataclasses serialize natively in orjson)."""
-    return hashlib.blake2b(orjson.dumps(product, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
+    return _hash_and_raw(product)[0]
+
+
+def _hash_and_raw(product: ProductRecord) -> tuple[str, bytes]:
+    """:func:`content_hash` and the raw payload's JSON, from one serialization of the payload.
+
+    The payload (most of a product's bytes) is serialized once and embedded in the product's
+    serialization as a fragment: the hashed bytes are exactly those of serializing the whole product,
+    and the payload's JSON is stored as is on SQLite instead of being serialized a second time.
+    """
+    raw = orjson.dumps(product.raw, option=orjson.OPT_SORT_KEYS)
+    whole = orjson.dumps(replace(product, raw=orjson.Fragment(raw)), option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(whole, digest_size=16).hexdigest(), raw
 
 
 def _thumbnail(product: ProductRecord) -> str | None:
@@ -191,19 +212,18 @@ def ingest_products(
         for pk, platform_id, digest, archived_at in session.execute(stmt):
             existing[platform_id] = (pk, "" if archived_at is not None else digest)
 
+    # SQLite inserts take the payload's JSON from the hashing; PostgreSQL's driver adapts the dict itself.
+    reuse_raw = session.get_bind().dialect.name == "sqlite"
     new_rows, changed_rows, unchanged_pks, changed = [], [], [], []
     for platform_id, product in by_id.items():
-        digest = content_hash(product)
+        digest, raw = _hash_and_raw(product)
         found = existing.get(platform_id)
         if found is None:
-            new_rows.append(
-                {
-                    "site_id": site_id,
-                    "platform_id": platform_id,
-                    "first_synced_at": now,
-                    **_row(product, digest, now, run_id),
-                }
-            )
+            row = {"site_id": site_id, "platform_id": platform_id, "first_synced_at": now}
+            row.update(_row(product, digest, now, run_id))
+            if reuse_raw:
+                row["raw"] = _Serialized(raw.decode())
+            new_rows.append(row)
         elif found[1] == digest:
             unchanged_pks.append(found[0])
         else:
