@@ -67,7 +67,7 @@ class DemoStoreApp:
                 seed = sc.seed if sc.seed is not None else config.seed + n
                 products = sc.products if sc.products is not None else config.products
                 cat = Catalog(sc.hash, seed, products, cache_products=config.cache_products,
-                              change_log_limit=config.change_log_limit)  # fmt: skip
+                              cache_mb=config.cache_mb, change_log_limit=config.change_log_limit)  # fmt: skip
                 state = StoreState(sc.hash, sc.name, str(1_000_000 + n * 7919), cat,
                                    RateLimiter(config.quota, config.window_ms))  # fmt: skip
                 cat.listeners.append(self._notifier(state))

@@ -12,30 +12,20 @@ import copy
 import queue
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from claudery_bigcommerce.demo_store import generator as gen
 from claudery_bigcommerce.demo_store.formats import dumps, iso_date
+from claudery_bigcommerce.demo_store.generator import Pieces
+
+__all__ = ["Catalog", "Change", "Pieces"]
 
 SUBRESOURCES = ("variants", "images", "custom_fields", "options")
 CORE_FIELDS = ("name", "sku", "price", "sale_price", "is_visible", "brand_id", "categories",
                "inventory_level", "total_sold", "availability", "type", "is_featured")  # fmt: skip
-
-
-@dataclass
-class Pieces:
-    """A product serialized once: ``base`` lacks its closing brace so includes can be appended."""
-
-    base: bytes
-    variants: bytes
-    images: bytes
-    custom_fields: bytes
-    options: bytes
-    primary_image: bytes
-    n_images: int
 
 
 @dataclass
@@ -59,14 +49,16 @@ class Catalog:
     """The products, categories and brands of one store."""
 
     def __init__(self, store_hash: str, seed: int, products: int, *, cache_products: int = 20_000,
-                 change_log_limit: int = 200_000) -> None:  # fmt: skip
+                 cache_mb: float = 32, change_log_limit: int = 200_000) -> None:  # fmt: skip
         self.store_hash = store_hash
         self.seed = seed
         self.taxonomy = gen.make_taxonomy(seed, products, store_hash)
         ids = gen.product_ids(seed, products)
         # A few guaranteed huge products, so even a small demo catalog has several-hundred-variant pages.
         forced = (
-            {ids[i]: 250 + 50 * k for k, i in enumerate(range(5, len(ids), 5000))} if len(ids) > 5 else {}
+            {ids[i]: 250 + 50 * (k % 8) for k, i in enumerate(range(5, len(ids), 5000))}
+            if len(ids) > 5
+            else {}
         )
         self.cores: dict[int, gen.Core] = {
             pid: gen.make_core(seed, pid, self.taxonomy, force_variants=forced.get(pid, 0)) for pid in ids
@@ -76,8 +68,12 @@ class Catalog:
         self.version = 0  # bumped on every change; keys the sort caches
         self.next_id = (ids[-1] + 1) if ids else 77
         self._lock = threading.RLock()
-        self._cache: dict[int, Pieces] = {}
+        # Serialized products, oldest first, bounded by count and by bytes: a sync reads each product once,
+        # so the cache only has to hold the read-ahead page and a few recent ones.
+        self._cache: OrderedDict[int, Pieces] = OrderedDict()
         self._cache_limit = max(1, cache_products)
+        self._cache_budget = max(1, int(cache_mb * 1024 * 1024))
+        self._cache_bytes = 0
         self.changes: deque[Change] = deque(maxlen=max(1, change_log_limit))
         self._seq = 0
         self.listeners: list[Callable[[str, int], None]] = []
@@ -96,22 +92,70 @@ class Catalog:
 
     def _prefetch_loop(self) -> None:
         while True:
-            for pid in self._prefetch.get():
-                with contextlib.suppress(KeyError):  # deleted meanwhile
-                    self.pieces(pid)
+            self.pieces_many(self._prefetch.get())
 
     # -- reading --------------------------------------------------------------------------------
     def pieces(self, pid: int) -> Pieces:
-        """Return the serialized product (cached)."""
+        """Return the serialized product (cached). Raises KeyError if it does not exist."""
         cached = self._cache.get(pid)
         if cached is not None:
             return cached
-        pieces = self._serialize(*self.build(pid))
-        with self._lock:
-            if len(self._cache) >= self._cache_limit:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[pid] = pieces
+        version = self.version
+        pieces = self._generate(pid, self.cores[pid], self.overrides.get(pid))
+        self._store([(pid, pieces)], version)
         return pieces
+
+    def pieces_many(self, pids: list[int]) -> list[tuple[int, Pieces]]:
+        """Return (id, serialized product) for each of ``pids`` that exists (a page: one cache update)."""
+        cache, cores, overrides = self._cache, self.cores, self.overrides
+        seed, store_hash, generate = self.seed, self.store_hash, gen.product_pieces
+        version = self.version
+        out, fresh = [], []
+        for pid in pids:
+            pieces = cache.get(pid)
+            if pieces is None:
+                core = cores.get(pid)
+                if core is None:  # deleted while this request ran
+                    continue
+                edits = overrides.get(pid)
+                pieces = self._generate(pid, core, edits) if edits else generate(seed, core, store_hash)
+                fresh.append((pid, pieces))
+            out.append((pid, pieces))
+        if fresh:
+            self._store(fresh, version)
+        return out
+
+    def _store(self, fresh: list[tuple[int, Pieces]], version: int) -> None:
+        """Cache products generated from the state at ``version``; evict the oldest beyond the budget."""
+        cache = self._cache
+        with self._lock:
+            changed = self.version != version
+            for pid, pieces in fresh:
+                if changed and self._changed_since(pid, version):
+                    continue  # edited while generated: served once, but a stale copy is not kept
+                old = cache.pop(pid, None)
+                if old is not None:
+                    self._cache_bytes -= old.size
+                cache[pid] = pieces
+                self._cache_bytes += pieces.size
+            while len(cache) > self._cache_limit or (
+                self._cache_bytes > self._cache_budget and len(cache) > 1
+            ):
+                self._cache_bytes -= cache.popitem(last=False)[1].size
+
+    def _changed_since(self, pid: int, version: int) -> bool:
+        """True if product ``pid`` changed after ``version`` (``version`` counts the changes: it is a seq)."""
+        for change in reversed(self.changes):
+            if change.seq <= version:
+                return False
+            if change.product_id == pid:
+                return True
+        return True  # the log no longer reaches back that far
+
+    def _generate(self, pid: int, core: gen.Core, edits: dict | None) -> Pieces:
+        if not edits:
+            return gen.product_pieces(self.seed, core, self.store_hash)
+        return self._serialize(*self.build(pid, core, edits))
 
     @staticmethod
     def _serialize(base: dict, variants: list, images: list, fields: list, options: list) -> Pieces:
@@ -168,7 +212,7 @@ class Catalog:
         yield b',"count":' + str(len(ids)).encode() + b',"products":['
         for n, (pid, cached, core, edits) in enumerate(snapshot):
             # Generated outside the lock and not cached, so a 100k dump neither blocks edits nor evicts pages.
-            p = cached or self._serialize(*self.build(pid, core, edits))
+            p = cached or self._generate(pid, core, edits)
             yield (b"," if n else b"") + p.base + b',"variants":' + p.variants + b',"images":' + p.images
             yield b',"custom_fields":' + p.custom_fields + b',"primary_image":' + p.primary_image + b"}"
         yield b'],"categories":' + dumps(self.taxonomy.categories)
@@ -209,7 +253,7 @@ class Catalog:
             self.ids = ids
             del self.cores[pid]
             self.overrides.pop(pid, None)
-            self._cache.pop(pid, None)
+            self._uncache(pid)
             self._record("deleted", pid, source, [])
 
     def _apply(self, pid: int, fields: dict[str, Any]) -> None:
@@ -220,7 +264,12 @@ class Catalog:
         extra = {k: v for k, v in fields.items() if k not in CORE_FIELDS and k not in ("id", "date_modified")}
         if extra:
             self.overrides.setdefault(pid, {}).update(extra)
-        self._cache.pop(pid, None)
+        self._uncache(pid)
+
+    def _uncache(self, pid: int) -> None:
+        old = self._cache.pop(pid, None)
+        if old is not None:
+            self._cache_bytes -= old.size
 
     def _record(self, kind: str, pid: int, source: str, fields: list[str]) -> None:
         self.version += 1

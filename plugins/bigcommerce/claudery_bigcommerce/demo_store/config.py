@@ -94,7 +94,10 @@ class DemoStoreConfig:
     webhook_require_https: bool = False  #: the real API wants https:443; local receivers are http
     webhook_delay_ms: float = 0.0  #: delay before a webhook is delivered
     gzip: bool = False  #: gzip bodies when the client accepts it (BigCommerce "may" gzip)
-    cache_products: int = 20_000  #: serialized products kept (FIFO): recent pages plus read-ahead
+    cache_products: int = (
+        20_000  #: at most this many serialized products kept (FIFO): recent pages, read-ahead
+    )
+    cache_mb: float = 32  #: ... and at most this many MiB of them (a 250-product page is about 1.7 MB)
     prefetch: bool = True  #: generate the next page in the background while the client parses this one
     change_log_limit: int = 200_000  #: change-log entries kept (oldest dropped)
 

@@ -178,7 +178,7 @@ def _keyword_check(cat: Catalog, word: str) -> Callable[[gen.Core], bool]:
             return True
         desc = cat.overrides.get(core.id, {}).get("description")
         if desc is None:
-            desc = gen.description(cat.seed, core.id)
+            desc = gen.description(cat.seed, core.id)  # a slice of the seed's corpus: cheap
         return word in desc.lower()
 
     return check

@@ -48,9 +48,9 @@ def num(value: float) -> float | int:
     return value
 
 
-def dumps(obj: object) -> bytes:
-    """Serialize to compact UTF-8 JSON (orjson: fast, and keeps non-ASCII characters unescaped)."""
-    return orjson.dumps(obj)
+# Serialize to compact UTF-8 JSON (orjson: fast, and keeps non-ASCII characters unescaped). Not wrapped in
+# a function: the generator calls it several times per product.
+dumps = orjson.dumps
 
 
 loads = orjson.loads
