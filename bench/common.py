@@ -30,7 +30,7 @@ RESULTS_DIR = ROOT / "bench" / "results"
 if str(ROOT) not in sys.path:  # `python bench/bench_sync.py` as well as `python -m bench.bench_sync`
     sys.path.insert(0, str(ROOT))
 
-from tests.sync_support import Worker, _money, truth_catalog, worker_env  # noqa: E402
+from tests.sync_support import Worker, stored_products, truth_catalog, worker_env  # noqa: E402
 
 #: a throwaway Fernet key: benchmark databases hold only demo-store credentials
 BENCH_KEY = "kP3rj0i6Q4s0f1c4J6yQmNnQ2m6J3Jb7l6h1w1s3M0Y="
@@ -314,57 +314,6 @@ def _digest(value: Any) -> bytes:
     return hashlib.blake2b(repr(value).encode(), digest_size=16).digest()
 
 
-def _stored_chunk(site_id: int, pks: dict[int, str]) -> dict[str, dict]:
-    """Stored products with primary keys ``pks`` in :func:`tests.sync_support.stored_catalog`'s shape."""
-    from hub.extensions import db
-    from hub.models import Product, ProductCustomField, ProductImage, ProductVariant
-
-    products: dict[str, dict] = {}
-    for p in db.session.execute(
-        select(
-            Product.platform_id,
-            Product.name,
-            Product.sku,
-            Product.price,
-            Product.sale_price,
-            Product.is_visible,
-            Product.brand_id,
-            Product.category_ids,
-            Product.date_modified,
-        ).where(Product.id.in_(list(pks)))
-    ):
-        products[p.platform_id] = {
-            "name": p.name,
-            "sku": p.sku or "",
-            "price": _money(p.price),
-            "sale_price": _money(p.sale_price),
-            "is_visible": p.is_visible,
-            "brand_id": p.brand_id,
-            "categories": sorted(p.category_ids),
-            "date_modified": p.date_modified,
-            "variants": [],
-            "images": [],
-            "custom_fields": [],
-        }
-    children = (
-        (ProductVariant, "variants", (ProductVariant.platform_id, ProductVariant.sku, ProductVariant.price)),
-        (ProductImage, "images", (ProductImage.platform_id, ProductImage.url_standard)),
-        (ProductCustomField, "custom_fields", (ProductCustomField.name, ProductCustomField.value)),
-    )
-    for model, key, columns in children:
-        for row in db.session.execute(
-            select(model.product_id, *columns).where(model.product_id.in_(list(pks)))
-        ):
-            values = tuple(row[1:])
-            if key == "variants":
-                values = (values[0], values[1] or "", _money(values[2]))
-            products[pks[row[0]]][key].append(values)
-    for p in products.values():
-        for key in ("variants", "images", "custom_fields"):
-            p[key].sort()
-    return products
-
-
 @dataclass
 class Comparison:
     """Outcome of comparing the stored catalog with the demo store's ground truth."""
@@ -428,7 +377,7 @@ def compare_catalog(app, site_id: int, store, chunk: int = 2000) -> Comparison:
             if not rows:
                 break
             last = rows[-1][0]
-            for pid, value in _stored_chunk(site_id, dict(rows)).items():
+            for pid, value in stored_products(site_id, dict(rows)).items():
                 seen.add(pid)
                 expected = truth.get(pid)
                 if expected is None:

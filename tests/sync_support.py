@@ -98,41 +98,61 @@ def _sale(value) -> Decimal | None:
     return None if money == 0 else money
 
 
+def stored_products(site_id: int, pks: dict[int, str]) -> dict[str, dict]:
+    """Stored products with primary keys ``pks`` (pk → platform id) as comparable plain data.
+
+    One projection for the tests and the benchmark's streamed comparison (which calls it chunk by chunk).
+    """
+    products: dict[str, dict] = {}
+    for p in db.session.execute(
+        select(
+            Product.platform_id, Product.name, Product.sku, Product.price, Product.sale_price,
+            Product.is_visible, Product.brand_id, Product.category_ids, Product.date_modified,
+        ).where(Product.id.in_(list(pks)))
+    ):  # fmt: skip
+        products[p.platform_id] = {
+            "name": p.name,
+            "sku": p.sku or "",
+            "price": _money(p.price),
+            "sale_price": _money(p.sale_price),
+            "is_visible": p.is_visible,
+            "brand_id": p.brand_id,
+            "categories": sorted(p.category_ids),
+            "date_modified": p.date_modified,
+            "variants": [],
+            "images": [],
+            "custom_fields": [],
+        }
+    children = (
+        (ProductVariant, "variants", (ProductVariant.platform_id, ProductVariant.sku, ProductVariant.price)),
+        (ProductImage, "images", (ProductImage.platform_id, ProductImage.url_standard)),
+        (ProductCustomField, "custom_fields", (ProductCustomField.name, ProductCustomField.value)),
+    )
+    for model, key, columns in children:
+        for row in db.session.execute(
+            select(model.product_id, *columns).where(model.product_id.in_(list(pks)))
+        ):
+            values = tuple(row[1:])
+            if key == "variants":
+                values = (values[0], values[1] or "", _money(values[2]))
+            products[pks[row[0]]][key].append(values)
+    for p in products.values():
+        for key in ("variants", "images", "custom_fields"):
+            p[key].sort()
+    return products
+
+
 def stored_catalog(app, site_id: int) -> dict:
     """The site's non-archived catalog as comparable plain data."""
     with app.app_context():
-        products = {}
-        rows = db.session.scalars(
-            select(Product).where(Product.site_id == site_id, Product.archived_at.is_(None))
+        pks = dict(
+            db.session.execute(
+                select(Product.id, Product.platform_id).where(
+                    Product.site_id == site_id, Product.archived_at.is_(None)
+                )
+            ).all()
         )
-        by_pk = {}
-        for p in rows:
-            by_pk[p.id] = p.platform_id
-            products[p.platform_id] = {
-                "name": p.name,
-                "sku": p.sku or "",
-                "price": _money(p.price),
-                "sale_price": _money(p.sale_price),
-                "is_visible": p.is_visible,
-                "brand_id": p.brand_id,
-                "categories": sorted(p.category_ids),
-                "date_modified": p.date_modified,
-                "variants": [],
-                "images": [],
-                "custom_fields": [],
-            }
-        for model, key, fn in (
-            (ProductVariant, "variants", lambda v: (v.platform_id, v.sku or "", _money(v.price))),
-            (ProductImage, "images", lambda i: (i.platform_id, i.url_standard)),
-            (ProductCustomField, "custom_fields", lambda f: (f.name, f.value)),
-        ):
-            for row in db.session.scalars(
-                select(model).where(model.product_id.in_(list(by_pk)) if by_pk else False)
-            ):
-                products[by_pk[row.product_id]][key].append(fn(row))
-        for p in products.values():
-            for key in ("variants", "images", "custom_fields"):
-                p[key].sort()
+        products = stored_products(site_id, pks) if pks else {}
         categories = {
             c.platform_id: c.name
             for c in db.session.scalars(select(Category).where(Category.site_id == site_id))
