@@ -60,7 +60,7 @@ def _app(database_url: str, workdir: Path):
 
 def _passes(session, site_id: int, products: list) -> list[dict[str, Any]]:
     """Ingest ``products`` three times: all new, all unchanged, 1 % changed."""
-    from hub.sync.engine import bulk_gc
+    from hub.sync.memory import bulk_gc
 
     changed = {p.id for p in products[::100]}
     versions = [

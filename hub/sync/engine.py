@@ -6,11 +6,8 @@ transaction, so a killed worker loses at most the page in flight and the run res
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import logging
 import threading
-from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import Engine, select, update
@@ -24,12 +21,11 @@ from hub.models import Product, RunKind, RunState, Site, SyncRun
 from hub.models.base import utcnow
 from hub.plugins import current_host
 from hub.sync import ingest
+from hub.sync.memory import MALLOC, bulk_gc
 from hub.sync.runs import finish, stored_product_count
 
 log = logging.getLogger(__name__)
 
-#: generation-0 threshold of the cyclic GC during a product walk (CPython's default is 700)
-WALK_GC_THRESHOLD = 100_000
 
 #: set by the worker on SIGTERM: the run stops at its next batch boundary and is requeued
 SHUTDOWN = threading.Event()
@@ -156,62 +152,6 @@ def _sync_taxonomy(run, site, host, creds, context) -> None:
     brands = list(host.call(site.platform, "fetch_brands", credentials=creds, context=context) or [])
     ingest.replace_taxonomy(db.session, site.id, categories, brands)
     db.session.commit()
-
-
-class _Malloc:
-    """glibc's allocator, tamed for a long walk; a no-op where the C library is not glibc.
-
-    A walk allocates each page (a ~2 MB body, then ~10 MB of parsed records) on a fetch thread and frees
-    it on the main thread. glibc gives each thread its own arena and returns little of it to the
-    system, so the worker's RSS crept up with the catalog (measured: +35 MB between 10,000 and 100,000
-    products). Two arenas and a trim after each committed page keep it flat.
-    """
-
-    M_ARENA_MAX = -8
-
-    def __init__(self) -> None:
-        self._libc = None
-        with contextlib.suppress(OSError, AttributeError):
-            import ctypes
-            import ctypes.util
-
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-            libc.mallopt, libc.malloc_trim  # noqa: B018 (glibc only: raises AttributeError elsewhere)
-            self._libc = libc
-        self._limited = False
-
-    def limit_arenas(self) -> None:
-        """At most two arenas for threads started from now on (once per process)."""
-        if self._libc is not None and not self._limited:
-            self._libc.mallopt(self.M_ARENA_MAX, 2)
-            self._limited = True
-
-    def trim(self) -> None:
-        """Give freed memory back to the system."""
-        if self._libc is not None:
-            self._libc.malloc_trim(0)
-
-
-MALLOC = _Malloc()
-
-
-@contextlib.contextmanager
-def bulk_gc() -> Iterator[None]:
-    """Collect garbage less often while pages of products are parsed and stored.
-
-    Each page allocates ~100,000 dicts and lists (parsed JSON, records, rows) that live until the page
-    is committed, with several pages in flight. With the default threshold the collector runs every 700
-    allocations and keeps re-walking them: measured, a quarter of the worker's CPU in a full sync.
-    Young garbage is still collected (every ``WALK_GC_THRESHOLD`` allocations), so memory stays bounded;
-    the previous thresholds are restored afterwards. The worker runs one job at a time (SimpleWorker),
-    so the process-wide setting concerns this sync only.
-    """
-    previous = gc.get_threshold()
-    gc.set_threshold(WALK_GC_THRESHOLD, *previous[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
 
 
 def _walk_products(run: SyncRun, site: Site, host, creds, context) -> None:
