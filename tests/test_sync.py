@@ -160,6 +160,8 @@ def test_incremental_fetches_only_changes_and_reconcile_archives(connected_site,
     assert run.kind == "incremental" and run.state == "succeeded", run.error_message
     assert run.products_updated == 300
     assert _product_requests(store) <= math.ceil(300 / 250) + 2
+    counts = store.admin.request_counts()
+    assert sum(n for (ep, _), n in counts.items() if "categories" in ep or "brands" in ep) == 0  # all known
     assert_catalog_equal(stored_catalog(app, site_id), truth_catalog(store.admin.catalog()))
 
     for pid in ids[:5]:

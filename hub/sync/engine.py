@@ -17,7 +17,7 @@ from hub.connection import mark_needs_attention, plugin_context
 from hub.contract import ErrorKind, FetchMode, FetchRequest, PlatformError
 from hub.encryption import SecretsError
 from hub.extensions import db
-from hub.models import Product, RunKind, RunState, Site, SyncRun
+from hub.models import Brand, Category, Product, RunKind, RunState, Site, SyncRun
 from hub.models.base import utcnow
 from hub.plugins import current_host
 from hub.sync import ingest
@@ -117,11 +117,16 @@ def _execute(run: SyncRun, heartbeat: Heartbeat) -> str:
     context = plugin_context(should_stop=should_stop)
     try:
         if run.kind == RunKind.RECONCILE.value:
+            _sync_taxonomy(run, site, host, creds, context)  # names drift too: refreshed on the reconcile
             _reconcile(run, site, host, creds, context)
         else:
-            if run.cursor is None:
+            if run.kind == RunKind.FULL.value and run.cursor is None:
                 _sync_taxonomy(run, site, host, creds, context)
             _walk_products(run, site, host, creds, context)
+            # An incremental run costs ~ceil(changes/250) requests; it fetches categories and brands
+            # only when a changed product refers to one the hub has never seen.
+            if run.kind == RunKind.INCREMENTAL.value and _unknown_taxonomy(run, site):
+                _sync_taxonomy(run, site, host, creds, context)
     except PlatformError as exc:
         db.session.rollback()
         if exc.kind.needs_merchant:
@@ -143,6 +148,24 @@ def _execute(run: SyncRun, heartbeat: Heartbeat) -> str:
         _conclude(run, site)
     db.session.commit()
     return run.state
+
+
+def _unknown_taxonomy(run: SyncRun, site: Site) -> bool:
+    """True when a product written by this run names a brand or category the hub does not store."""
+    if run.products_created + run.products_updated == 0 or run.high_water_mark is None:
+        return False
+    rows = db.session.execute(
+        select(Product.brand_id, Product.category_ids).where(
+            Product.site_id == site.id, Product.synced_at >= run.high_water_mark
+        )
+    ).all()
+    brands = {b for b, _ in rows if b}
+    categories = {c for _, ids in rows for c in ids or ()}
+    known_brands = set(db.session.scalars(select(Brand.platform_id).where(Brand.site_id == site.id)))
+    known_categories = set(
+        db.session.scalars(select(Category.platform_id).where(Category.site_id == site.id))
+    )
+    return bool(brands - known_brands or categories - known_categories)
 
 
 def _sync_taxonomy(run, site, host, creds, context) -> None:

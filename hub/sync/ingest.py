@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
@@ -87,13 +87,37 @@ def _hash_and_raw(product: ProductRecord) -> tuple[str, bytes]:
     and the payload's JSON is stored as is on SQLite instead of being serialized a second time.
     """
     raw = orjson.dumps(product.raw, option=orjson.OPT_SORT_KEYS)
-    whole = orjson.dumps(replace(product, raw=orjson.Fragment(raw)), option=orjson.OPT_SORT_KEYS)
+    payload = product.raw
+    product.raw = orjson.Fragment(raw)  # swapped in place: dataclasses.replace cost as much as the hash
+    try:
+        whole = orjson.dumps(product, option=orjson.OPT_SORT_KEYS)
+    finally:
+        product.raw = payload
     return hashlib.blake2b(whole, digest_size=16).hexdigest(), raw
 
 
 def _thumbnail(product: ProductRecord) -> str | None:
     images = sorted(product.images, key=lambda i: (not i.is_thumbnail, i.sort_order))
     return (images[0].url_thumbnail or images[0].url_standard) if images else None
+
+
+#: columns of a new product row, in the order of :func:`_new_row`'s tuple
+_PRODUCT_COLUMNS = (
+    "site_id", "platform_id", "first_synced_at", "name", "sku", "description", "price", "sale_price",
+    "is_visible", "availability", "inventory_level", "inventory_tracking", "url_path", "brand_id",
+    "category_ids", "date_created", "date_modified", "variant_count", "thumbnail_url", "content_hash", "raw",
+    "synced_at", "last_seen_run_id", "archived_at",
+)  # fmt: skip
+
+
+def _new_row(site_id: int, product: ProductRecord, digest: str, raw, now: datetime, run_id: int) -> tuple:
+    return (
+        site_id, product.id, now, product.name, product.sku, product.description, product.price,
+        product.sale_price, product.is_visible, product.availability, product.inventory_level,
+        product.inventory_tracking, product.url_path, product.brand_id, list(product.category_ids),
+        product.date_created, product.date_modified, len(product.variants), _thumbnail(product), digest, raw,
+        now, run_id, None,
+    )  # fmt: skip
 
 
 def _row(product: ProductRecord, digest: str, now: datetime, run_id: int) -> dict:
@@ -189,6 +213,7 @@ def _check_complete(table: Table, columns: tuple[str, ...]) -> tuple[str, ...]:
     return columns
 
 
+_check_complete(_PRODUCTS, _PRODUCT_COLUMNS)
 _check_complete(_CHILD_TABLES[ProductVariant], _VARIANT_COLUMNS)
 _check_complete(_CHILD_TABLES[ProductImage], _IMAGE_COLUMNS)
 _check_complete(_CHILD_TABLES[ProductCustomField], _FIELD_COLUMNS)
@@ -219,11 +244,8 @@ def ingest_products(
         digest, raw = _hash_and_raw(product)
         found = existing.get(platform_id)
         if found is None:
-            row = {"site_id": site_id, "platform_id": platform_id, "first_synced_at": now}
-            row.update(_row(product, digest, now, run_id))
-            if reuse_raw:
-                row["raw"] = _Serialized(raw.decode())
-            new_rows.append(row)
+            payload = _Serialized(raw.decode()) if reuse_raw else product.raw
+            new_rows.append(_new_row(site_id, product, digest, payload, now, run_id))
         elif found[1] == digest:
             unchanged_pks.append(found[0])
         else:
@@ -234,14 +256,20 @@ def ingest_products(
     images: list[tuple] = []
     fields: list[tuple] = []
     # Not ORM bulk inserts: the ORM leaves out None values per row, which splits a page into one
-    # statement per distinct set of null columns (hundreds per page). Products go through Core (one
-    # multi-row INSERT ... RETURNING); their children, ~10 rows per product, straight to the driver.
+    # statement per distinct set of null columns (hundreds per page). Rows go straight to the driver
+    # (SQLAlchemy's per-row parameter handling cost more than SQLite itself); the new products' ids are
+    # then read back by their unique (site, platform id) key, which works alike on every database.
     if new_rows:
-        result = session.execute(
-            insert(_PRODUCTS).returning(_PRODUCTS.c.id, _PRODUCTS.c.platform_id), new_rows
-        )
-        for pk, platform_id in result:
-            _children(pk, by_id[platform_id], variants, images, fields)
+        _executemany(session, _PRODUCTS, _PRODUCT_COLUMNS, new_rows)
+        new_ids = [row[1] for row in new_rows]
+        for start in range(0, len(new_ids), CHUNK):
+            result = session.execute(
+                select(Product.id, Product.platform_id).where(
+                    Product.site_id == site_id, Product.platform_id.in_(new_ids[start : start + CHUNK])
+                )
+            )
+            for pk, platform_id in result:
+                _children(pk, by_id[platform_id], variants, images, fields)
     if changed_rows:
         session.execute(update(Product), changed_rows)
         pks = [pk for pk, _ in changed]
