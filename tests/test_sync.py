@@ -74,14 +74,15 @@ def test_full_sync_equals_ground_truth(connected_site, worker_factory):
     assert run.products_created == run.products_updated == 0
 
 
-def _other_app(store, stop: threading.Event) -> None:
+def _other_app(store, stop: threading.Event, exhausted: threading.Event) -> None:
     import requests
 
     session = requests.Session()
     url = f"{store.api_base}/v3/catalog/summary"
     while not stop.wait(0.005):
         with contextlib.suppress(requests.RequestException):
-            session.get(url, headers={"X-Auth-Token": store.access_token}, timeout=5)
+            if session.get(url, headers={"X-Auth-Token": store.access_token}, timeout=5).status_code == 429:
+                exhausted.set()
 
 
 def test_sync_under_faults_is_exact_and_counts_malformed(connected_site, worker_factory):
@@ -99,9 +100,10 @@ def test_sync_under_faults_is_exact_and_counts_malformed(connected_site, worker_
         },
     )
     worker_factory(app, _queue(app))
-    stop = threading.Event()
-    other_app = threading.Thread(target=_other_app, args=(store, stop), daemon=True)
+    stop, exhausted = threading.Event(), threading.Event()
+    other_app = threading.Thread(target=_other_app, args=(store, stop, exhausted), daemon=True)
     other_app.start()  # the merchant's other apps eat the quota, so the hub meets real 429s
+    assert exhausted.wait(30), "the other app never used up the quota"
     try:
         run = wait_run(app, _start(app, site_id)[0], timeout=240)
     finally:
