@@ -200,7 +200,7 @@ def test_catalog_changes_during_sync_are_exact_after_next_incremental(connected_
 
 
 def test_double_click_starts_one_run_and_cancel_stops(connected_site, worker_factory):
-    app, site_id, _store = connected_site(products=3000, quota=0, seed=2, faults={"latency_ms": 80})
+    app, site_id, _store = connected_site(products=5000, quota=0, seed=2, faults={"latency_ms": 150})
     results = []
 
     def click():
@@ -227,13 +227,13 @@ def test_double_click_starts_one_run_and_cancel_stops(connected_site, worker_fac
         runs.cancel(site_id)
     run = wait_run(app, run_id, timeout=60)
     assert run.state == "cancelled"
-    assert 0 < run.products_seen < 3000
+    assert 0 < run.products_seen < 5000
     with app.app_context():
         assert runs.active_run(site_id) is None
 
 
 def test_sigterm_finishes_the_batch_requeues_and_another_worker_completes(connected_site, worker_factory):
-    app, site_id, store = connected_site(products=3000, quota=0, seed=12, faults={"latency_ms": 80})
+    app, site_id, store = connected_site(products=5000, quota=0, seed=12, faults={"latency_ms": 150})
     queue = _queue(app)
     first = worker_factory(app, queue, BIGCOMMERCE_MAX_CONCURRENCY="1")
     run_id, _ = _start(app, site_id)
@@ -241,7 +241,7 @@ def test_sigterm_finishes_the_batch_requeues_and_another_worker_completes(connec
     assert first.stop() == 0  # SIGTERM: a clean exit, not a crash
     interrupted = wait_run(app, run_id, until=lambda r: r.state == "queued")
     assert interrupted.stage == "interrupted" and interrupted.cursor is not None
-    assert 500 <= interrupted.products_seen < 3000
+    assert 500 <= interrupted.products_seen < 5000
     worker_factory(app, queue)
     run = wait_run(app, run_id)
     assert run.state == "succeeded", run.error_message
