@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import orjson
@@ -19,8 +19,6 @@ from hub.models import Brand, Category, Product, ProductCustomField, ProductImag
 
 #: SQLite allows 32k bound parameters; chunk IN lists well below that
 CHUNK = 500
-#: bound parameters per multi-row INSERT (SQLite's limit is 32,766, PostgreSQL's 65,535)
-MAX_PARAMETERS = 30_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,37 +87,13 @@ def _hash_and_raw(product: ProductRecord) -> tuple[str, bytes]:
     and the payload's JSON is stored as is on SQLite instead of being serialized a second time.
     """
     raw = orjson.dumps(product.raw, option=orjson.OPT_SORT_KEYS)
-    payload = product.raw
-    product.raw = orjson.Fragment(raw)  # swapped in place: dataclasses.replace cost as much as the hash
-    try:
-        whole = orjson.dumps(product, option=orjson.OPT_SORT_KEYS)
-    finally:
-        product.raw = payload
+    whole = orjson.dumps(replace(product, raw=orjson.Fragment(raw)), option=orjson.OPT_SORT_KEYS)
     return hashlib.blake2b(whole, digest_size=16).hexdigest(), raw
 
 
 def _thumbnail(product: ProductRecord) -> str | None:
     images = sorted(product.images, key=lambda i: (not i.is_thumbnail, i.sort_order))
     return (images[0].url_thumbnail or images[0].url_standard) if images else None
-
-
-#: columns of a new product row, in the order of :func:`_new_row`'s tuple
-_PRODUCT_COLUMNS = (
-    "site_id", "platform_id", "first_synced_at", "name", "sku", "description", "price", "sale_price",
-    "is_visible", "availability", "inventory_level", "inventory_tracking", "url_path", "brand_id",
-    "category_ids", "date_created", "date_modified", "variant_count", "thumbnail_url", "content_hash", "raw",
-    "synced_at", "last_seen_run_id", "archived_at",
-)  # fmt: skip
-
-
-def _new_row(site_id: int, product: ProductRecord, digest: str, raw, now: datetime, run_id: int) -> tuple:
-    return (
-        site_id, product.id, now, product.name, product.sku, product.description, product.price,
-        product.sale_price, product.is_visible, product.availability, product.inventory_level,
-        product.inventory_tracking, product.url_path, product.brand_id, list(product.category_ids),
-        product.date_created, product.date_modified, len(product.variants), _thumbnail(product), digest, raw,
-        now, run_id, None,
-    )  # fmt: skip
 
 
 def _row(product: ProductRecord, digest: str, now: datetime, run_id: int) -> dict:
@@ -173,7 +147,7 @@ def _children(pk: int, product: ProductRecord, variants: list, images: list, fie
 
 
 def _executemany(session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT ``rows`` (tuples in ``columns`` order) straight through the driver, in multi-row statements.
+    """INSERT ``rows`` (tuples in ``columns`` order) with one driver-level executemany.
 
     SQLAlchemy's per-row parameter processing costs more than the database itself on pages of ~1,000
     child rows; here each column's bind processor (dates, JSON, booleans) is looked up once and applied
@@ -197,16 +171,10 @@ def _executemany(session: Session, table: Table, columns: tuple[str, ...], rows:
                 values[i] = proc(values[i])
             converted.append(tuple(values))
         rows = converted
-    # Multi-row VALUES, not executemany: SQLite runs one statement per row under executemany, and
-    # per-statement overhead (with the search index's trigger) cost twice the rows' own work.
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    group = "(" + ", ".join([mark] * len(columns)) + ")"
-    head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "  # noqa: S608 (names from the model)
-    per_statement = max(1, MAX_PARAMETERS // len(columns))
-    for start in range(0, len(rows), per_statement):
-        batch = rows[start : start + per_statement]
-        params = tuple(value for row in batch for value in row)
-        connection.exec_driver_sql(head + ", ".join([group] * len(batch)), params)
+    placeholders = ", ".join([mark] * len(columns))
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608 (names from the model)
+    connection.exec_driver_sql(sql, rows)
 
 
 def _check_complete(table: Table, columns: tuple[str, ...]) -> tuple[str, ...]:
@@ -221,7 +189,6 @@ def _check_complete(table: Table, columns: tuple[str, ...]) -> tuple[str, ...]:
     return columns
 
 
-_check_complete(_PRODUCTS, _PRODUCT_COLUMNS)
 _check_complete(_CHILD_TABLES[ProductVariant], _VARIANT_COLUMNS)
 _check_complete(_CHILD_TABLES[ProductImage], _IMAGE_COLUMNS)
 _check_complete(_CHILD_TABLES[ProductCustomField], _FIELD_COLUMNS)
@@ -252,8 +219,11 @@ def ingest_products(
         digest, raw = _hash_and_raw(product)
         found = existing.get(platform_id)
         if found is None:
-            payload = _Serialized(raw.decode()) if reuse_raw else product.raw
-            new_rows.append(_new_row(site_id, product, digest, payload, now, run_id))
+            row = {"site_id": site_id, "platform_id": platform_id, "first_synced_at": now}
+            row.update(_row(product, digest, now, run_id))
+            if reuse_raw:
+                row["raw"] = _Serialized(raw.decode())
+            new_rows.append(row)
         elif found[1] == digest:
             unchanged_pks.append(found[0])
         else:
@@ -264,20 +234,14 @@ def ingest_products(
     images: list[tuple] = []
     fields: list[tuple] = []
     # Not ORM bulk inserts: the ORM leaves out None values per row, which splits a page into one
-    # statement per distinct set of null columns (hundreds per page). Rows go straight to the driver
-    # (SQLAlchemy's per-row parameter handling cost more than SQLite itself); the new products' ids are
-    # then read back by their unique (site, platform id) key, which works alike on every database.
+    # statement per distinct set of null columns (hundreds per page). Products go through Core (one
+    # multi-row INSERT ... RETURNING); their children, ~10 rows per product, straight to the driver.
     if new_rows:
-        _executemany(session, _PRODUCTS, _PRODUCT_COLUMNS, new_rows)
-        new_ids = [row[1] for row in new_rows]
-        for start in range(0, len(new_ids), CHUNK):
-            result = session.execute(
-                select(Product.id, Product.platform_id).where(
-                    Product.site_id == site_id, Product.platform_id.in_(new_ids[start : start + CHUNK])
-                )
-            )
-            for pk, platform_id in result:
-                _children(pk, by_id[platform_id], variants, images, fields)
+        result = session.execute(
+            insert(_PRODUCTS).returning(_PRODUCTS.c.id, _PRODUCTS.c.platform_id), new_rows
+        )
+        for pk, platform_id in result:
+            _children(pk, by_id[platform_id], variants, images, fields)
     if changed_rows:
         session.execute(update(Product), changed_rows)
         pks = [pk for pk, _ in changed]
