@@ -145,6 +145,7 @@ class Variant:
     id: str
     sku: str | None = None
     price: str | None = None  #: decimal as a string, never a float: prices must not drift
+    #: the reduced price when on sale, else None (BigCommerce's 0 and Shopify's compare-at pair both map here)
     sale_price: str | None = None
     inventory_level: int | None = None
     option_values: list[dict[str, str]] = field(default_factory=list)  #: [{"option": .., "value": ..}]
@@ -183,7 +184,7 @@ class Product:
     sku: str | None = None
     description: str | None = None  #: HTML as the platform sends it
     price: str | None = None
-    sale_price: str | None = None
+    sale_price: str | None = None  #: the reduced price when on sale, else None (see Variant.sale_price)
     is_visible: bool = True
     availability: str | None = None  #: e.g. "available", "disabled", "preorder"
     inventory_level: int | None = None
