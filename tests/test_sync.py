@@ -290,3 +290,17 @@ def test_revoked_token_stops_the_sync_and_flags_the_site(connected_site, worker_
     with app.app_context():
         site = db.session.get(Site, site_id)
         assert site.connection_status == "needs_attention" and site.last_test_message == run.error_message
+
+
+def test_platform_outage_is_retried_later_and_the_run_resumes(connected_site, worker_factory):
+    app, site_id, store = connected_site(products=1000, quota=0, seed=30)
+    queue = _queue(app)
+    worker_factory(app, queue, BIGCOMMERCE_MAX_RETRIES="1", HUB_SYNC_RETRY_SECONDS="1")
+    store.admin.set_faults(error_rate=1.0, error_statuses=[503])  # BigCommerce down
+    run_id, _ = _start(app, site_id)
+    waiting = wait_run(app, run_id, until=lambda r: r.stage == "waiting to retry")
+    assert waiting.state == "queued" and "Retrying automatically" in waiting.error_message
+    store.admin.set_faults(error_rate=0.0)  # back up
+    run = wait_run(app, run_id, timeout=60)
+    assert run.state == "succeeded" and run.attempts >= 2 and run.error_message is None
+    assert_catalog_equal(stored_catalog(app, site_id), truth_catalog(store.admin.catalog()))

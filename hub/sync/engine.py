@@ -76,6 +76,7 @@ def execute(run_id: int, job_id: str | None) -> str:
         return run.state
     now = utcnow()
     run.state, run.heartbeat_at, run.attempts = RunState.RUNNING.value, now, run.attempts + 1
+    run.error_message = run.error_kind = None  # a retry starts clean; a final failure sets them again
     run.started_at = run.started_at or now
     db.session.commit()
 
@@ -131,6 +132,8 @@ def _execute(run: SyncRun, heartbeat: Heartbeat) -> str:
         db.session.rollback()
         if exc.kind.needs_merchant:
             mark_needs_attention(site, exc.kind, exc.message)
+        elif _retry_later(run, exc):
+            return run.state
         finish(run, RunState.FAILED, exc.message, exc.kind.value)
         db.session.commit()
         return run.state
@@ -148,6 +151,32 @@ def _execute(run: SyncRun, heartbeat: Heartbeat) -> str:
         _conclude(run, site)
     db.session.commit()
     return run.state
+
+
+def _retry_later(run: SyncRun, exc: PlatformError) -> bool:
+    """Requeue a run that hit a transient failure (after the plugin's own retries) to resume later.
+
+    The platform being down for a few minutes should not cost the merchant a sync: the run waits with
+    growing delays (``HUB_SYNC_RETRY_SECONDS`` times 2^n; after a 429, at least until the quota resets) and resumes
+    from its committed cursor, up to ``HUB_SYNC_MAX_ATTEMPTS`` executions in all.
+    """
+    from flask import current_app
+
+    from hub.sync import jobs
+
+    max_attempts = int(current_app.config.get("HUB_SYNC_MAX_ATTEMPTS", 4))
+    if run.attempts >= max_attempts:
+        return False
+    base = float(current_app.config.get("HUB_SYNC_RETRY_SECONDS", 60))
+    delay = base * 2 ** (run.attempts - 1)
+    if exc.kind == ErrorKind.RATE_LIMITED and exc.retry_after:
+        delay = max(delay, exc.retry_after)  # the platform said when its quota comes back
+    run.state, run.stage = RunState.QUEUED.value, "waiting to retry"
+    run.error_message = f"{exc.message} Retrying automatically in {round(delay)} s."
+    run.error_kind = exc.kind.value
+    jobs.enqueue(run, delay=delay)
+    log.warning("sync run %s: %s; retry %s in %.0f s", run.id, exc.kind, run.attempts, delay)
+    return True
 
 
 def _unknown_taxonomy(run: SyncRun, site: Site) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from flask import current_app, has_app_context
 from redis import Redis
@@ -28,20 +29,25 @@ def queue() -> Queue:
     return Queue(current_app.config["HUB_QUEUE"], connection=redis_connection())
 
 
-def enqueue(run: SyncRun, *, new_job: bool = True) -> str:
-    """Put the run on the queue under a fresh job id stored on the run (the caller's session commits)."""
+def enqueue(run: SyncRun, *, new_job: bool = True, delay: float = 0.0) -> str:
+    """Put the run on the queue under a fresh job id stored on the run (committed here).
+
+    With ``delay``, RQ's scheduler (every ``hub worker`` runs it) enqueues the job after that many seconds.
+    """
     job_id = f"sync-{run.id}-{uuid.uuid4().hex[:8]}" if new_job or not run.job_id else run.job_id
     run.job_id = job_id
     db.session.commit()
-    queue().enqueue(
-        JOB_FUNC,
-        run.id,
-        job_id=job_id,
-        job_timeout=int(current_app.config.get("HUB_SYNC_JOB_TIMEOUT", 24 * 3600)),
-        result_ttl=24 * 3600,
-        failure_ttl=7 * 24 * 3600,
-        description=f"sync run {run.id} of site {run.site_id}",
-    )
+    options = {
+        "job_id": job_id,
+        "job_timeout": int(current_app.config.get("HUB_SYNC_JOB_TIMEOUT", 24 * 3600)),
+        "result_ttl": 24 * 3600,
+        "failure_ttl": 7 * 24 * 3600,
+        "description": f"sync run {run.id} of site {run.site_id}",
+    }
+    if delay > 0:
+        queue().enqueue_in(timedelta(seconds=delay), JOB_FUNC, run.id, **options)
+    else:
+        queue().enqueue(JOB_FUNC, run.id, **options)
     return job_id
 
 
