@@ -191,10 +191,7 @@ def _register_plugin_commands() -> None:
     # The CLI is built before any app exists, so plugins are loaded once here for their commands.
     import os
 
-    from hub.config import Defaults
-
-    config = {k: os.environ.get(k, getattr(Defaults, k)) for k in ("HUB_PLUGINS_AUTOLOAD", "HUB_PLUGINS")}
-    host_from_config(config).call_all("register_commands", cli=cli)
+    host_from_config(os.environ).call_all("register_commands", cli=cli)
 
 
 def main() -> None:

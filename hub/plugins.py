@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
@@ -185,8 +185,11 @@ class PluginHost:
         return getattr(self.pm.hook, hook)(**kwargs)
 
 
-def host_from_config(config: dict[str, Any], plugins: Iterable[tuple[str, object]] = ()) -> PluginHost:
-    """Build the host the configuration asks for (``HUB_PLUGINS_AUTOLOAD``, ``HUB_PLUGINS``)."""
+def host_from_config(config: Mapping[str, Any], plugins: Iterable[tuple[str, object]] = ()) -> PluginHost:
+    """Build the host the configuration asks for (``HUB_PLUGINS_AUTOLOAD``, ``HUB_PLUGINS``).
+
+    ``config`` is the app's configuration, or ``os.environ`` where no app exists yet (the CLI's start).
+    """
     return PluginHost(
         autoload=str(config.get("HUB_PLUGINS_AUTOLOAD", "1")) not in ("0", "false", "no", ""),
         allow=str(config.get("HUB_PLUGINS", "")).split(","),

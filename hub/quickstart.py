@@ -7,6 +7,7 @@ web app and prints its URL and the demo login.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -22,7 +23,6 @@ DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed on start; the quick star
 
 def _start_services(instance: Path, stack: list) -> None:
     from hub import embedded_redis
-    from hub.config import Defaults
     from hub.plugins import host_from_config
 
     if not os.environ.get("REDIS_URL"):
@@ -30,7 +30,7 @@ def _start_services(instance: Path, stack: list) -> None:
         stack.append(server.stop)
         os.environ["REDIS_URL"] = server.url
         click.echo(f"Redis (embedded):  {server.url}")
-    host = host_from_config({k: os.environ.get(k, getattr(Defaults, k)) for k in ("HUB_PLUGINS_AUTOLOAD",)})
+    host = host_from_config(os.environ)  # the same plugins, allow-list included, as the app will load
     for info in host.platforms():
         if not host.supports(info.key, "demo_store"):
             continue
@@ -39,21 +39,13 @@ def _start_services(instance: Path, stack: list) -> None:
             continue
         stack.append(handle.stop)
         os.environ.update({k: str(v) for k, v in handle.settings.items()})
-        os.environ[f"HUB_DEMO_{info.key.upper()}"] = _json(handle.credentials)
+        os.environ[f"HUB_DEMO_{info.key.upper()}"] = json.dumps(handle.credentials)
         click.echo(f"{info.display_name} demo store: {handle.base_url}")
         for key, value in handle.credentials.items():
             click.echo(f"    {key}: {value}")
 
 
-def _json(value) -> str:
-    import json
-
-    return json.dumps(value)
-
-
 def _ensure_demo_site() -> None:
-    import json
-
     from hub import credentials
     from hub.connection import record, test_credentials
     from hub.extensions import db

@@ -71,7 +71,6 @@ class IngestCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    failed: int = 0
 
 
 def content_hash(product: ProductRecord) -> str:

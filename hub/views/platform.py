@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from werkzeug.wrappers import Response
 
 from hub import credentials as creds
 from hub.connection import record, test_credentials
@@ -49,7 +50,6 @@ def settings(site_id: int):
     choices += [(p.key, p.display_name) for p in host.platforms()]
     form_cls = credentials_form(choices, specs)
     result: ConnectionResult | None = None
-    secret_values: dict[str, str] = {}
 
     try:
         stored_values = creds.form_values(host, site, platform) if platform else {}
@@ -57,10 +57,9 @@ def settings(site_id: int):
         stored_values = {}
         flash(str(exc), "error")
 
+    initial = {"platform": platform or "", **{f"cred_{k}": v for k, v in stored_values.items()}}
     if request.method == "GET":
-        form = form_cls(
-            data={"platform": platform or "", **{f"cred_{k}": v for k, v in stored_values.items()}}
-        )
+        form = form_cls(data=initial)
     else:
         form = form_cls()
         action = request.form.get("action", "choose")
@@ -71,20 +70,14 @@ def settings(site_id: int):
                 abort(400, "The form expired; reload the page and try again.")
         elif action == "choose" or platform is None:
             # A new platform starts from its stored values (if it is the site's) and empty fields.
-            form = form_cls(
-                formdata=None,
-                data={"platform": platform or "", **{f"cred_{k}": v for k, v in stored_values.items()}},
-            )
+            form = form_cls(formdata=None, data=initial)
         else:
-            response = _test_or_save(host, site, platform, form, specs, action)
+            response, result = _test_or_save(host, site, platform, form, specs, action)
             if response is not None:
                 return response
-            result = getattr(form, "_hub_result", None)
         # Secrets typed in this request are never echoed back: the input shows the mask if a value
         # is stored, else stays empty.
-    for spec in specs:
-        if spec.secret:
-            secret_values[spec.name] = stored_values.get(spec.name, "")
+    secret_values = {spec.name: stored_values.get(spec.name, "") for spec in specs if spec.secret}
     return render_template(
         "sites/platform.html",
         site=site,
@@ -97,8 +90,10 @@ def settings(site_id: int):
     )
 
 
-def _test_or_save(host: PluginHost, site: Site, platform: str, form, specs, action: str):
-    """Normalize, then test the unsaved input, or save and test. Returns a redirect after a save."""
+def _test_or_save(
+    host: PluginHost, site: Site, platform: str, form, specs, action: str
+) -> tuple[Response | None, ConnectionResult | None]:
+    """Normalize, then test the unsaved input (its result), or save and test (a redirect)."""
     try:
         submitted = creds.unmask(host, platform, _submitted(form, specs), site)
         cleaned = creds.normalize(host, platform, submitted)
@@ -106,13 +101,12 @@ def _test_or_save(host: PluginHost, site: Site, platform: str, form, specs, acti
         for name, messages in exc.errors.items():
             field = form._fields.get(f"cred_{name}")
             (field.errors if field is not None else form.platform.errors).extend(messages)
-        return None
+        return None, None
     except SecretsError as exc:
         flash(str(exc), "error")
-        return None
+        return None, None
     if action == "test":
-        form._hub_result = test_credentials(host, platform, cleaned)
-        return None
+        return None, test_credentials(host, platform, cleaned)
     creds.save(host, site, platform, cleaned)
     record(site, test_credentials(host, platform, cleaned))
     db.session.commit()
@@ -120,4 +114,4 @@ def _test_or_save(host: PluginHost, site: Site, platform: str, form, specs, acti
         flash("Saved. The connection works.", "success")
     else:
         flash("Saved, but the connection test failed: see below for what to fix.", "error")
-    return redirect(url_for("platform.settings", site_id=site.id))
+    return redirect(url_for("platform.settings", site_id=site.id)), None
