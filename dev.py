@@ -21,11 +21,12 @@ ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("HUB_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 #: the hub, then every plugin package under plugins/ (found by convention; the template is a skeleton to copy)
-PACKAGES = ["."] + sorted(
+PLUGIN_PACKAGES = sorted(
     f"plugins/{path.parent.name}"
     for path in (ROOT / "plugins").glob("*/pyproject.toml")
     if not path.parent.name.startswith("_")
 )
+PACKAGES = [".", *PLUGIN_PACKAGES]
 
 
 def _stamp(extras: str) -> str:

@@ -361,6 +361,17 @@ def storefront_product_url(platform: str, store: StoreInfo, product: Product) ->
     """Return the shopper-facing URL of a product, or None if it cannot be built."""
 
 
+@hookspec(firstresult=True)
+def admin_product_url(platform: str, credentials: Mapping[str, Any], product_id: str) -> str | None:
+    """Return the URL where the merchant edits a product in the platform's admin (optional).
+
+    ``credentials`` holds only the site's *non-secret* credential fields (enough to know the store,
+    e.g. its handle); ``product_id`` is the platform id as the contract carries it. The hub links
+    per-product sync errors to this page ("edit it in your store's admin"). Return None when no
+    such page can be addressed.
+    """
+
+
 @dataclass
 class EmbedGuide:
     """How a merchant puts the widget's one-line snippet on this platform's storefront."""

@@ -99,6 +99,12 @@ def storefront_product_url(platform: str, store: StoreInfo, product: Product) ->
 
 
 @hookimpl
+def admin_product_url(platform: str, credentials: Mapping[str, Any], product_id: str) -> str | None:
+    """The product's edit page in the store's control panel (``store-{hash}.mybigcommerce.com``)."""
+    return storefront.admin_product_url(credentials.get("store_hash"), product_id)
+
+
+@hookimpl
 def embed_instructions(platform: str, position: str) -> EmbedGuide:
     """BigCommerce: Script Manager first (consent-aware), the theme footer as the fallback."""
     corner = position.replace("-", " ")

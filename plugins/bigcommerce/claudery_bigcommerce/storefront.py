@@ -16,3 +16,10 @@ def storefront_product_url(store: StoreInfo, product: Product) -> str | None:
     if path.startswith(("http://", "https://")):
         return path
     return base.rstrip("/") + "/" + path.lstrip("/")
+
+
+def admin_product_url(store_hash: str | None, product_id: str) -> str | None:
+    """The control panel's edit page of a product, or None without a usable store hash or numeric id."""
+    if not store_hash or not store_hash.isalnum() or not str(product_id).isdigit():
+        return None
+    return f"https://store-{store_hash}.mybigcommerce.com/manage/products/edit/{product_id}"

@@ -119,3 +119,15 @@ def test_hooks_return_the_schema_and_normalize() -> None:
         "store_hash": "abc123",
         "access_token": TOKEN,
     }
+
+
+def test_admin_product_url_links_the_control_panel_edit_page():
+    from claudery_bigcommerce.storefront import admin_product_url
+
+    assert (
+        admin_product_url("abc123", "843")
+        == "https://store-abc123.mybigcommerce.com/manage/products/edit/843"
+    )
+    assert admin_product_url("abc123", "../x") is None
+    assert admin_product_url(None, "843") is None
+    assert admin_product_url("a/b", "843") is None
