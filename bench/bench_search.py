@@ -56,10 +56,10 @@ def make_products(n: int, seed: int) -> list:
                 description=f"<p>{body}</p>",
                 price=f"{rng.uniform(2, 400):.2f}",
                 is_visible=rng.random() >= 0.08,
-                inventory_tracking=rng.choice(("none", "product")),
-                inventory_level=rng.randint(0, 50),
+                inventory_level=(level := rng.randint(0, 50)),
+                in_stock=rng.choice((None, level > 0)),
                 url_path=f"/p-{pid}/",
-                brand_id=str(rng.randrange(len(w.BRANDS))),
+                brand_ids=[str(rng.randrange(len(w.BRANDS)))],
                 category_ids=[
                     str(c) for c in rng.sample(range(len(w.SUBCATEGORIES)), k=rng.choice((1, 1, 2)))
                 ],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 from collections.abc import Iterable
@@ -57,9 +56,7 @@ def create_app(
     app.register_blueprint(sites.bp)
     app.register_blueprint(platform.bp)
     app.register_blueprint(plugins_page.bp)
-
-    # Platforms send names with HTML entities as text ("Tea &amp; Coffee"); show them as shoppers see them.
-    app.jinja_env.filters["entities"] = html.unescape
+    _mount_plugin_routes(app)
 
     @app.context_processor
     def site_tabs():
@@ -81,6 +78,24 @@ def create_app(
         return response
 
     return app
+
+
+def _mount_plugin_routes(app: Flask) -> None:
+    """Mount each plugin's blueprint (``register_routes`` hook) under ``/plugin/<name>/``.
+
+    Plugin routes are called by platforms (OAuth callbacks, webhooks), not by a merchant's form, so CSRF
+    protection is off for them; the plugin authenticates each request itself.
+    """
+    host = app.extensions["hub_plugins"]
+    for name, blueprint in host.call_each("register_routes"):
+        if blueprint is None:
+            continue
+        try:
+            app.register_blueprint(blueprint, url_prefix=f"/plugin/{name}", name=f"plugin_{name}")
+        except Exception:  # a broken plugin must not take the hub down
+            logging.getLogger(__name__).exception("plugin %s: routes could not be mounted", name)
+            continue
+        csrf.exempt(blueprint)
 
 
 def site_links(site) -> list[dict[str, str]]:

@@ -133,16 +133,18 @@ def products_export(site_id: int) -> None:
                 "is_visible": p.is_visible,
                 "date_modified": p.date_modified.isoformat() if p.date_modified else None,
                 "brand_id": p.brand_id,
+                "brand_ids": p.brand_ids or ([p.brand_id] if p.brand_id else []),
                 "categories": p.category_ids,
+                "tags": p.tags or [],
+                "url": p.url,
+                "purchasable": p.purchasable,
+                "in_stock": p.in_stock,
                 "archived": p.archived_at is not None,
                 "variants": [
                     {"id": v.platform_id, "sku": v.sku, "price": v.price}
                     for v in children["variants"].get(p.id, [])
                 ],
-                "images": [
-                    {"id": i.platform_id, "url_standard": i.url_standard}
-                    for i in children["images"].get(p.id, [])
-                ],
+                "images": [{"id": i.platform_id, "url": i.url} for i in children["images"].get(p.id, [])],
                 "custom_fields": [
                     {"name": f.name, "value": f.value} for f in children["custom_fields"].get(p.id, [])
                 ],

@@ -24,21 +24,23 @@ UNEXPECTED = (
 )
 
 
-def plugin_context(should_stop=None) -> PluginContext:
-    """The context handed to platform hooks, built from the app's configuration."""
+def plugin_context(host: PluginHost, platform: str, **hooks: Any) -> PluginContext:
+    """The context handed to ``platform``'s hooks: its own settings namespace and the host's callbacks.
+
+    A plugin's settings (``<PREFIX>API_URL``, ...) are not known to the hub: injected configuration wins,
+    then the environment; only keys with the plugin's prefix (and the general HTTP ones) are passed.
+    ``hooks`` are ``should_stop``, ``save_credentials`` and ``record_usage`` when the caller has them.
+    """
     cfg = current_app.config
-    # Plugin settings (BIGCOMMERCE_API_URL, ...) are not known to the hub: injected config wins, then env.
-    settings = ChainMap(cfg, os.environ)
-    kwargs: dict[str, Any] = {"settings": settings, "user_agent": cfg["HUB_USER_AGENT"]}
-    if should_stop is not None:
-        kwargs["should_stop"] = should_stop
-    return PluginContext(**kwargs)
+    settings = host.settings_for(platform, ChainMap(cfg, os.environ))
+    return PluginContext(settings=settings, user_agent=cfg["HUB_USER_AGENT"], **hooks)
 
 
 def test_credentials(host: PluginHost, platform: str, credentials: dict[str, Any]) -> ConnectionResult:
     """Run the plugin's connection test; never raises, never returns a stack trace to the merchant."""
     try:
-        result = host.call(platform, "test_connection", credentials=credentials, context=plugin_context())
+        context = plugin_context(host, platform)
+        result = host.call(platform, "test_connection", credentials=credentials, context=context)
     except PlatformError as exc:
         return ConnectionResult(
             ok=False, message=exc.message, error_kind=exc.kind, retry_after=exc.retry_after

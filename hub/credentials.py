@@ -6,12 +6,16 @@ type, encryption at rest, the mask on the edit form, and log redaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import marshmallow
+from flask import current_app
+from sqlalchemy import update
 
 from hub import encryption, redaction
+from hub.extensions import db
 from hub.models import Site
 from hub.plugins import PluginHost
 
@@ -125,3 +129,28 @@ def form_values(host: PluginHost, site: Site, platform: str) -> dict[str, str]:
         if secrets_present.get(name):
             values[name] = MASK
     return values
+
+
+def persister(host: PluginHost, site_id: int, platform: str) -> Callable[[Mapping[str, Any]], None]:
+    """``PluginContext.save_credentials`` for a stored site: refreshed tokens are kept, encrypted.
+
+    Written in its own transaction (a plugin may call it from a fetch thread, mid-run), and only while the
+    site is still on ``platform``: a merchant who switched platforms meanwhile keeps their new settings.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    secret = secret_names(host, platform)
+
+    def save_credentials(new: Mapping[str, Any]) -> None:
+        values = dict(new)
+        redaction.register(*(str(values[k]) for k in secret if values.get(k)))
+        with app.app_context(), db.engine.begin() as conn:
+            conn.execute(
+                update(Site)
+                .where(Site.id == site_id, Site.platform == platform)
+                .values(
+                    credentials_public={k: v for k, v in values.items() if k not in secret},
+                    credentials_secret=encryption.encrypt({k: v for k, v in values.items() if k in secret}),
+                )
+            )
+
+    return save_credentials

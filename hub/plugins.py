@@ -18,19 +18,29 @@ import pluggy
 from flask import current_app
 
 from hub import contract
-from hub.contract import PlatformInfo
+from hub.contract import (
+    CAPABILITY_HOOKS,
+    REQUIRED_HOOKS,
+    SUPPORTED_CONTRACT_VERSIONS,
+    PlatformInfo,
+    hookspecs,
+)
 
 log = logging.getLogger(__name__)
 PLATFORM_KEY = re.compile(r"^[a-z0-9_]{1,64}$")
 #: hooks whose first argument is ``platform`` and which reach only that platform's plugin
 PLATFORM_HOOKS = frozenset(
     name
-    for name in dir(contract)
+    for name in dir(hookspecs)
     if name != "platform_info"
-    and callable(getattr(contract, name))
-    and hasattr(getattr(contract, name), f"{contract.PROJECT_NAME}_spec")
-    and "platform" in getattr(contract, name).__code__.co_varnames[:1]
+    and callable(getattr(hookspecs, name))
+    and hasattr(getattr(hookspecs, name), f"{contract.PROJECT_NAME}_spec")
+    and "platform" in getattr(hookspecs, name).__code__.co_varnames[:1]
 )
+
+
+#: hub settings every plugin may read
+SHARED_SETTINGS = frozenset({"HUB_HTTP_CONNECT_TIMEOUT", "HUB_HTTP_READ_TIMEOUT", "HUB_USER_AGENT"})
 
 
 class PlatformNotFound(LookupError):
@@ -66,7 +76,7 @@ class PluginHost:
         eps: Iterable[EntryPoint] | None = None,
     ):
         self.pm = pluggy.PluginManager(contract.PROJECT_NAME)
-        self.pm.add_hookspecs(contract)
+        self.pm.add_hookspecs(hookspecs)
         self._statuses: dict[str, PluginStatus] = {}
         self._platforms: dict[str, tuple[PlatformInfo, object]] = {}
         self._callers: dict[tuple[str, str], Any] = {}
@@ -131,6 +141,19 @@ class PluginHost:
             raise ValueError(f"platform key {info.key!r} must match {PLATFORM_KEY.pattern}")
         if info.key in self._platforms:
             raise ValueError(f"platform {info.key!r} is already provided by another plugin")
+        if info.contract_version not in SUPPORTED_CONTRACT_VERSIONS:
+            raise ValueError(
+                f"built for plugin contract version {info.contract_version}; this hub supports "
+                f"{', '.join(map(str, sorted(SUPPORTED_CONTRACT_VERSIONS)))} (see hub/contract)"
+            )
+        implemented = {impl.name for impl in self.pm.get_hookcallers(plugin) or ()}
+        missing = sorted(REQUIRED_HOOKS - implemented)
+        if missing:
+            raise ValueError(f"a platform plugin must implement {', '.join(missing)}")
+        for capability in info.capabilities:
+            hooks = CAPABILITY_HOOKS.get(capability, ())
+            if hooks and not implemented.intersection(hooks):
+                raise ValueError(f"declares the {capability} capability but implements none of {hooks}")
         self._platforms[info.key] = (info, plugin)
         return info.key
 
@@ -183,6 +206,29 @@ class PluginHost:
     def call_all(self, hook: str, **kwargs: Any) -> list[Any]:
         """Call a host hook on every plugin."""
         return getattr(self.pm.hook, hook)(**kwargs)
+
+    def call_each(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call a host hook on each plugin separately: ``(plugin name, result)`` for each that has it."""
+        results = []
+        for name, plugin in self.pm.list_name_plugin():
+            if not any(impl.plugin is plugin for impl in getattr(self.pm.hook, hook).get_hookimpls()):
+                continue
+            others = [p for p in self.pm.get_plugins() if p is not plugin]
+            for result in self.pm.subset_hook_caller(hook, remove_plugins=others)(**kwargs):
+                results.append((name, result))
+        return results
+
+    def settings_for(self, platform: str, config: Mapping[str, Any]) -> dict[str, Any]:
+        """The settings a platform plugin may read: its prefix's keys and the general HTTP ones.
+
+        Never the hub's secrets (``SECRET_KEY``, ``HUB_ENCRYPTION_KEYS``, ``DATABASE_URL``, ...).
+        """
+        prefix = self.platform(platform).prefix
+        return {
+            key: value
+            for key, value in config.items()
+            if isinstance(key, str) and (key.startswith(prefix) or key in SHARED_SETTINGS)
+        }
 
 
 def host_from_config(config: Mapping[str, Any], plugins: Iterable[tuple[str, object]] = ()) -> PluginHost:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import signal
 import subprocess
@@ -125,7 +126,7 @@ def stored_products(site_id: int, pks: dict[int, str]) -> dict[str, dict]:
         }
     children = (
         (ProductVariant, "variants", (ProductVariant.platform_id, ProductVariant.sku, ProductVariant.price)),
-        (ProductImage, "images", (ProductImage.platform_id, ProductImage.url_standard)),
+        (ProductImage, "images", (ProductImage.platform_id, ProductImage.url)),
         (ProductCustomField, "custom_fields", (ProductCustomField.name, ProductCustomField.value)),
     )
     for model, key, columns in children:
@@ -173,7 +174,7 @@ def truth_catalog(truth: dict, skip_ids: set[str] = frozenset()) -> dict:
         if pid in skip_ids:
             continue
         products[pid] = {
-            "name": p["name"],
+            "name": html.unescape(p["name"]),  # the plugin decodes the platform's entities
             "sku": p.get("sku") or "",
             "price": _money(p.get("price")),
             "sale_price": _sale(p.get("sale_price")),
@@ -187,8 +188,8 @@ def truth_catalog(truth: dict, skip_ids: set[str] = frozenset()) -> dict:
             "images": sorted((str(i["id"]), i.get("url_standard")) for i in p.get("images") or []),
             "custom_fields": sorted((f["name"], f["value"]) for f in p.get("custom_fields") or []),
         }
-    categories = {str(c["id"]): c["name"] for c in truth["categories"]}
-    brands = {str(b["id"]): b["name"] for b in truth["brands"]}
+    categories = {str(c["id"]): html.unescape(c["name"]) for c in truth["categories"]}
+    brands = {str(b["id"]): html.unescape(b["name"]) for b in truth["brands"]}
     return {"products": products, "categories": categories, "brands": brands}
 
 

@@ -108,10 +108,10 @@ def test_products_export_is_json_lines_with_archived_marked(run, app):
                 sku="M-1",
                 price="9.50",
                 variants=[Variant(id="10", sku="M-1-R", price="9.50")],
-                images=[Image(id="100", url_standard="https://img/1.jpg")],
+                images=[Image(id="100", url="https://img/1.jpg")],
                 custom_fields=[CustomField(name="Material", value="Clay")],
                 category_ids=["5"],
-                brand_id="7",
+                brand_ids=["7"],
             ),
             Record(id="2", name="Gone", price="1"),
         ]
@@ -127,7 +127,7 @@ def test_products_export_is_json_lines_with_archived_marked(run, app):
     assert [line["id"] for line in lines] == ["1", "2"]
     mug = lines[0]
     assert mug["variants"] == [{"id": "10", "sku": "M-1-R", "price": "9.50"}]
-    assert mug["images"] == [{"id": "100", "url_standard": "https://img/1.jpg"}]
+    assert mug["images"] == [{"id": "100", "url": "https://img/1.jpg"}]
     assert mug["custom_fields"] == [{"name": "Material", "value": "Clay"}]
     assert mug["categories"] == ["5"] and mug["brand_id"] == "7" and mug["archived"] is False
     assert lines[1]["archived"] is True

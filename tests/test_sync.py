@@ -70,7 +70,8 @@ def test_full_sync_equals_ground_truth(connected_site, worker_factory):
 
     # A second full sync changes nothing and rewrites nothing.
     run = wait_run(app, _start(app, site_id)[0])
-    assert run.state == "succeeded" and run.products_unchanged == len(truth["products"])
+    assert run.state == "succeeded", run.error_message
+    assert run.products_unchanged == len(truth["products"])
     assert run.products_created == run.products_updated == 0
 
 
@@ -136,7 +137,7 @@ def test_sigkill_mid_sync_resumes_exact(connected_site, worker_factory):
     worker_factory(app, queue)
     run = wait_run(app, run_id, timeout=120)
     assert run.state == "succeeded", run.error_message
-    assert run.attempts >= 2
+    assert run.attempts == 0 and run.epoch >= 3  # resumed (takeover + claim), and resumes cost no retry
     truth = store.admin.catalog()
     assert_catalog_equal(stored_catalog(app, site_id), truth_catalog(truth))
     with app.app_context():
@@ -240,7 +241,8 @@ def test_sigterm_finishes_the_batch_requeues_and_another_worker_completes(connec
     wait_run(app, run_id, until=lambda r: r.products_seen >= 500)
     assert first.stop() == 0  # SIGTERM: a clean exit, not a crash
     interrupted = wait_run(app, run_id, until=lambda r: r.state == "queued")
-    assert interrupted.stage == "interrupted" and interrupted.cursor is not None
+    # requeued where it stood: the stage and the cursor are the resume point
+    assert interrupted.stage == "products" and interrupted.cursor is not None
     assert 500 <= interrupted.products_seen < 5000
     worker_factory(app, queue)
     run = wait_run(app, run_id)
@@ -298,9 +300,9 @@ def test_platform_outage_is_retried_later_and_the_run_resumes(connected_site, wo
     worker_factory(app, queue, BIGCOMMERCE_MAX_RETRIES="1", HUB_SYNC_RETRY_SECONDS="1")
     store.admin.set_faults(error_rate=1.0, error_statuses=[503])  # BigCommerce down
     run_id, _ = _start(app, site_id)
-    waiting = wait_run(app, run_id, until=lambda r: r.stage == "waiting to retry")
-    assert waiting.state == "queued" and "Retrying automatically" in waiting.error_message
+    waiting = wait_run(app, run_id, until=lambda r: "Retrying automatically" in (r.error_message or ""))
+    assert waiting.state == "queued" and waiting.attempts >= 1
     store.admin.set_faults(error_rate=0.0)  # back up
     run = wait_run(app, run_id, timeout=60)
-    assert run.state == "succeeded" and run.attempts >= 2 and run.error_message is None
+    assert run.state == "succeeded" and run.attempts >= 1 and run.error_message is None
     assert_catalog_equal(stored_catalog(app, site_id), truth_catalog(store.admin.catalog()))

@@ -18,11 +18,11 @@ def widget(app):
         add_catalog(
             site.id,
             [
-                product(101, "Le Parfait Jar &amp; Lid <b>1L</b>", sku="LPJ-1", price="12.50", sale_price="9.99",
-                        url_path="/le-parfait-jar/", brand_id="1",
+                product(101, "Le Parfait Jar & Lid <b>1L</b>", sku="LPJ-1", price="12.50", sale_price="9.99",
+                        url_path="/le-parfait-jar/", brand_ids=["1"],
                         description="<p>secret-internal-note? no: just a jar</p>"),
                 product(102, "Hidden Jar", price="5.00", is_visible=False),
-                product(103, "Sold-out Jar", price="7.00", inventory_tracking="product", inventory_level=0),
+                product(103, "Sold-out Jar", price="7.00", in_stock=False, inventory_level=0),
             ],
             brands=[("1", "Le Parfait")],
         )  # fmt: skip

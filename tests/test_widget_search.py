@@ -17,18 +17,18 @@ CATEGORIES = [("10", "Kitchen Storage"), ("11", "Table Linen"), ("12", "Gifts")]
 
 def _catalog():
     return [
-        product(1, "Le Parfait Jar 1L", sku="LPJ-001", brand_id="1", category_ids=["10"],
+        product(1, "Le Parfait Jar 1L", sku="LPJ-001", brand_ids=["1"], category_ids=["10"],
                 description="<p>Classic French canning jar with rubber seal.</p>", price="12.50"),
-        product(2, "Chambray Linen Towel", sku="FLT-200", brand_id="2", category_ids=["11"],
+        product(2, "Chambray Linen Towel", sku="FLT-200", brand_ids=["2"], category_ids=["11"],
                 description="<p>Linen towel in two colours.</p>", price="18.00", sale_price="14.00"),
         product(3, "Jar Opener", sku="OPN-3", category_ids=["10"],
                 description="<p>Opens any jar lid.</p>", price="6.00"),
         product(4, "Storage Boxes Set", sku="BOX-4", category_ids=["10"],
                 description="<p>Three stackable boxes; great next to your jars.</p>", price="30.00"),
-        product(5, "Linen Napkins", sku="NAP-5", brand_id="2", category_ids=["11", "12"],
+        product(5, "Linen Napkins", sku="NAP-5", brand_ids=["2"], category_ids=["11", "12"],
                 description="<p>Four napkins.</p>", price="22.00", is_visible=False),
         product(6, "Wooden Spoon", sku="SPN-6", category_ids=["10"], description="<p>Beech.</p>",
-                inventory_tracking="product", inventory_level=0),
+                in_stock=False, inventory_level=0),
         product(7, "Crème brûlée Ramekins", sku="RAM-7", category_ids=["12"], description="<p>Set of 4.</p>"),
     ]  # fmt: skip
 

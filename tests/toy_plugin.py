@@ -7,11 +7,13 @@ import logging
 from marshmallow import Schema, ValidationError, fields, pre_load
 
 from hub.contract import (
+    Capability,
     ConnectionResult,
     EmbedGuide,
     ErrorKind,
     PlatformInfo,
     PluginContext,
+    ProductPage,
     StoreInfo,
     hookimpl,
 )
@@ -32,7 +34,18 @@ class ToyCredentials(Schema):
 
 @hookimpl
 def platform_info():
-    return PlatformInfo(key="toy", display_name="Toy Platform", description="A platform for tests.")
+    return PlatformInfo(
+        key="toy",
+        display_name="Toy Platform",
+        description="A platform for tests.",
+        contract_version=2,
+        capabilities=frozenset({Capability.INCREMENTAL}),
+    )
+
+
+@hookimpl
+def fetch_products(platform, credentials, request, context):
+    yield ProductPage(products=[], total=0)
 
 
 @hookimpl

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.extensions import db
@@ -33,12 +33,19 @@ class Product(db.Model):
     price: Mapped[str | None] = mapped_column(String(40))
     sale_price: Mapped[str | None] = mapped_column(String(40))
     is_visible: Mapped[bool] = mapped_column(Boolean, default=True)
-    availability: Mapped[str | None] = mapped_column(String(40))
+    #: computed by the plugin: False when the product cannot be bought at all
+    purchasable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: computed by the plugin: None when stock is not tracked (counts as available)
+    in_stock: Mapped[bool | None] = mapped_column(Boolean)
     inventory_level: Mapped[int | None] = mapped_column(Integer)
-    inventory_tracking: Mapped[str | None] = mapped_column(String(40))
+    url: Mapped[str | None] = mapped_column(Text)
     url_path: Mapped[str | None] = mapped_column(Text)
+    handle: Mapped[str | None] = mapped_column(String(255))
+    #: the main brand (searched and shown); ``brand_ids`` holds every brand, main first
     brand_id: Mapped[str | None] = mapped_column(String(255))
+    brand_ids: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     category_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     date_created: Mapped[datetime | None] = mapped_column(UTCDateTime())
     date_modified: Mapped[datetime | None] = mapped_column(UTCDateTime())
     variant_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -66,25 +73,26 @@ class ProductVariant(db.Model):
     price: Mapped[str | None] = mapped_column(String(40))
     sale_price: Mapped[str | None] = mapped_column(String(40))
     inventory_level: Mapped[int | None] = mapped_column(Integer)
+    in_stock: Mapped[bool | None] = mapped_column(Boolean)
+    purchasable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     option_values: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     image_url: Mapped[str | None] = mapped_column(Text)
 
 
 class ProductImage(db.Model):
-    """A product image in its sizes."""
+    """A product image."""
 
     __tablename__ = "product_images"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
     platform_id: Mapped[str] = mapped_column(String(255))
-    url_standard: Mapped[str | None] = mapped_column(Text)
-    url_thumbnail: Mapped[str | None] = mapped_column(Text)
-    url_zoom: Mapped[str | None] = mapped_column(Text)
-    url_tiny: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    thumbnail_url: Mapped[str | None] = mapped_column(Text)
+    alt: Mapped[str | None] = mapped_column(Text)
+    sizes: Mapped[dict[str, str] | None] = mapped_column(JSON)
     is_thumbnail: Mapped[bool] = mapped_column(Boolean, default=False)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
-    description: Mapped[str | None] = mapped_column(Text)
 
 
 class ProductCustomField(db.Model):

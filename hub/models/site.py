@@ -51,6 +51,9 @@ class Site(db.Model):
     reconcile_interval_minutes: Mapped[int] = mapped_column(default=1440)
     next_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_reconcile_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: a periodic full walk repairs drift left by partially failed runs (default weekly; 0 = off)
+    full_sync_interval_minutes: Mapped[int] = mapped_column(default=10080, server_default="10080")
+    next_full_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     owner = relationship("User", back_populates="sites")
 

@@ -52,7 +52,12 @@ class SyncRun(db.Model):
     stage: Mapped[str] = mapped_column(String(40), default="queued")
     trigger: Mapped[str] = mapped_column(String(20), default="manual")  # manual, schedule, cli, resume
     job_id: Mapped[str | None] = mapped_column(String(64))
+    #: executions that ended in a transient failure and were retried (resumes do not count)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: bumped by every claim (a worker starting the run, the watchdog taking it over); each write of the
+    #: worker that owns the run is conditional on it (the ORM's version check), so a stalled worker whose
+    #: run was taken over cannot commit anything after the takeover
+    epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -77,6 +82,10 @@ class SyncRun(db.Model):
     high_water_mark: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error_message: Mapped[str | None] = mapped_column(Text)
     error_kind: Mapped[str | None] = mapped_column(String(32))
+    #: something the merchant should know that is not an error (e.g. how deletions were checked)
+    notice: Mapped[str | None] = mapped_column(Text)
+
+    __mapper_args__ = {"version_id_col": epoch, "version_id_generator": False}
 
     @property
     def run_state(self) -> RunState:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 import orjson
 from sqlalchemy import JSON, Column, MetaData, Table, delete, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
@@ -16,7 +19,9 @@ from hub.contract import Category as CategoryRecord
 from hub.contract import Product as ProductRecord
 from hub.contract import RecordError
 from hub.models import Brand, Category, Product, ProductCustomField, ProductImage, ProductVariant, SyncError
+from hub.sync.validate import clean_product, is_repair
 
+log = logging.getLogger(__name__)
 #: SQLite allows 32k bound parameters; chunk IN lists well below that
 CHUNK = 500
 
@@ -92,7 +97,7 @@ def _hash_and_raw(product: ProductRecord) -> tuple[str, bytes]:
 
 def _thumbnail(product: ProductRecord) -> str | None:
     images = sorted(product.images, key=lambda i: (not i.is_thumbnail, i.sort_order))
-    return (images[0].url_thumbnail or images[0].url_standard) if images else None
+    return (images[0].thumbnail_url or images[0].url) if images else None
 
 
 def _row(product: ProductRecord, digest: str, now: datetime, run_id: int) -> dict:
@@ -103,12 +108,16 @@ def _row(product: ProductRecord, digest: str, now: datetime, run_id: int) -> dic
         "price": product.price,
         "sale_price": product.sale_price,
         "is_visible": product.is_visible,
-        "availability": product.availability,
+        "purchasable": product.purchasable,
+        "in_stock": product.in_stock,
         "inventory_level": product.inventory_level,
-        "inventory_tracking": product.inventory_tracking,
+        "url": product.url,
         "url_path": product.url_path,
-        "brand_id": product.brand_id,
+        "handle": product.handle,
+        "brand_id": product.brand_ids[0] if product.brand_ids else None,
+        "brand_ids": list(product.brand_ids),
         "category_ids": list(product.category_ids),
+        "tags": list(product.tags),
         "date_created": product.date_created,
         "date_modified": product.date_modified,
         "variant_count": len(product.variants),
@@ -123,25 +132,25 @@ def _row(product: ProductRecord, digest: str, now: datetime, run_id: int) -> dic
 
 #: column order of the child rows built by :func:`_children` (tuples: no dict per variant)
 _VARIANT_COLUMNS = (
-    "product_id", "platform_id", "sku", "price", "sale_price", "inventory_level", "option_values", "image_url"
+    "product_id", "platform_id", "sku", "price", "sale_price", "inventory_level", "in_stock", "purchasable",
+    "option_values", "image_url",
 )  # fmt: skip
 _IMAGE_COLUMNS = (
-    "product_id", "platform_id", "url_standard", "url_thumbnail", "url_zoom", "url_tiny", "is_thumbnail",
-    "sort_order", "description",
+    "product_id", "platform_id", "url", "thumbnail_url", "alt", "sizes", "is_thumbnail", "sort_order",
 )  # fmt: skip
 _FIELD_COLUMNS = ("product_id", "platform_id", "name", "value")
 
 
 def _children(pk: int, product: ProductRecord, variants: list, images: list, fields: list) -> None:
     variants.extend(
-        (pk, v.id, v.sku, v.price, v.sale_price, v.inventory_level, v.option_values, v.image_url)
+        (pk, v.id, v.sku, v.price, v.sale_price, v.inventory_level, v.in_stock, v.purchasable, v.option_values,
+         v.image_url)
         for v in product.variants
-    )
-    images.extend(
-        (pk, i.id, i.url_standard, i.url_thumbnail, i.url_zoom, i.url_tiny, i.is_thumbnail, i.sort_order,
-         i.description)
-        for i in product.images
     )  # fmt: skip
+    images.extend(
+        (pk, i.id, i.url, i.thumbnail_url, i.alt, i.sizes or None, i.is_thumbnail, i.sort_order)
+        for i in product.images
+    )
     fields.extend((pk, f.id, f.name, f.value) for f in product.custom_fields)
 
 
@@ -262,13 +271,60 @@ def ingest_products(
     return counts
 
 
-def record_errors(session: Session, site_id: int, run_id: int, errors: list[RecordError]) -> int:
-    """Store per-product errors of a page; returns how many.
+def ingest_page(
+    session: Session,
+    site_id: int,
+    run_id: int,
+    products: list,
+    now: datetime,
+    fence: Callable[[], None] = lambda: None,
+) -> tuple[IngestCounts, list[RecordError]]:
+    """Check a page's products (``hub.sync.validate``) and upsert the good ones; one bad record fails itself.
+
+    Returns the counts and the page's errors and repairs; the caller commits. Should the database still
+    refuse the batch (a value no check foresaw), the page's transaction is rolled back and the products
+    are stored one by one, each committed with ``fence()`` (which marks the run row, so a worker that lost
+    its run cannot write), and only the refused ones become errors. No savepoints: on SQLite a transaction
+    that reads before it writes can fail at once on another writer's commit.
+    """
+    good: list[ProductRecord] = []
+    errors: list[RecordError] = []
+    for product in products:
+        cleaned, problems = clean_product(product)
+        errors.extend(problems)
+        if cleaned is not None:
+            good.append(cleaned)
+    try:
+        return ingest_products(session, site_id, run_id, good, now), errors
+    except DBAPIError as exc:
+        session.rollback()
+        log.warning("the database refused a page (%s); storing it one by one", type(exc.orig).__name__)
+    total = IngestCounts()
+    for product in good:
+        try:
+            counts = ingest_products(session, site_id, run_id, [product], now)
+            fence()
+            session.commit()
+        except DBAPIError as exc:
+            session.rollback()
+            reason = f"the database refused it ({type(exc.orig).__name__}); the product was not stored"
+            errors.append(RecordError(product.id, reason))
+            continue
+        total.created += counts.created
+        total.updated += counts.updated
+        total.unchanged += counts.unchanged
+    return total, errors
+
+
+def record_errors(
+    session: Session, site_id: int, run_id: int, errors: list[RecordError], *, mark_seen: bool = True
+) -> int:
+    """Store per-record errors and repairs; returns how many are failures (repairs are not).
 
     A stored product whose new version is malformed still exists at the platform: it is marked seen so
     the full walk does not archive it.
     """
-    ids = [e.product_id for e in errors if e.product_id]
+    ids = [e.product_id for e in errors if e.product_id] if mark_seen else []
     for start in range(0, len(ids), CHUNK):
         session.execute(
             update(Product)
@@ -280,20 +336,33 @@ def record_errors(session: Session, site_id: int, run_id: int, errors: list[Reco
         session.execute(
             insert(SyncError),
             [
-                {"run_id": run_id, "product_platform_id": e.product_id, "message": e.message[:2000]}
+                {
+                    "run_id": run_id,
+                    "product_platform_id": (e.product_id or "").replace("\x00", "")[:255] or None,
+                    "message": e.message.replace("\x00", "")[:2000],
+                }
                 for e in errors
             ],
         )
-    return len(errors)
+    return sum(1 for e in errors if not is_repair(e))
 
 
 def replace_taxonomy(
-    session: Session, site_id: int, categories: list[CategoryRecord], brands: list[BrandRecord]
+    session: Session,
+    site_id: int,
+    categories: list[CategoryRecord],
+    brands: list[BrandRecord],
+    *,
+    delete_categories: bool = True,
+    delete_brands: bool = True,
 ) -> None:
-    """Make the site's stored categories and brands equal to the fetched ones."""
-    for model, records, columns in (
-        (Category, categories, ("name", "parent_id", "url_path", "is_visible")),
-        (Brand, brands, ("name",)),
+    """Upsert the fetched categories and brands; delete stored ones not fetched only where asked.
+
+    The caller asks for deletions only after a complete listing (no stop, no skipped item).
+    """
+    for model, records, columns, delete_missing in (
+        (Category, categories, ("name", "parent_id", "url_path", "is_visible"), delete_categories),
+        (Brand, brands, ("name",), delete_brands),
     ):
         stored = {
             row.platform_id: row for row in session.scalars(select(model).where(model.site_id == site_id))
@@ -308,6 +377,6 @@ def replace_taxonomy(
             else:
                 for key, value in values.items():
                     setattr(row, key, value)
-        gone = [pk for platform_id, row in stored.items() if platform_id not in seen for pk in (row.id,)]
-        if gone:
+        gone = [row.id for platform_id, row in stored.items() if platform_id not in seen]
+        if gone and delete_missing:
             session.execute(delete(model).where(model.id.in_(gone)))

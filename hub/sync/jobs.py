@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import current_app, has_app_context
 from redis import Redis
 from rq import Queue
+from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 from hub.extensions import db
@@ -39,7 +40,7 @@ def enqueue(run: SyncRun, *, new_job: bool = True, delay: float = 0.0) -> str:
     db.session.commit()
     options = {
         "job_id": job_id,
-        "job_timeout": int(current_app.config.get("HUB_SYNC_JOB_TIMEOUT", 24 * 3600)),
+        "job_timeout": int(current_app.config["HUB_SYNC_JOB_TIMEOUT"]),
         "result_ttl": 24 * 3600,
         "failure_ttl": 7 * 24 * 3600,
         "description": f"sync run {run.id} of site {run.site_id}",
@@ -61,9 +62,23 @@ def cancel_job(job_id: str | None) -> None:
         return
 
 
-def job_exists(job_id: str | None) -> bool:
-    """True when Redis still knows the job."""
-    return bool(job_id) and Job.exists(job_id, connection=redis_connection())
+#: job states in which the job will still run (or is running): anything else cannot move its run on
+LIVE_JOB_STATES = frozenset({"queued", "started", "scheduled", "deferred"})
+
+
+def job_is_live(job_id: str | None) -> bool:
+    """True when Redis knows the job and it can still run: its *status*, not mere existence, decides.
+
+    A failed, finished, stopped or cancelled job will never execute its run again, although Redis keeps
+    it for days.
+    """
+    if not job_id:
+        return False
+    try:
+        status = Job.fetch(job_id, connection=redis_connection()).get_status(refresh=True)
+    except NoSuchJobError:
+        return False
+    return status is not None and str(getattr(status, "value", status)) in LIVE_JOB_STATES
 
 
 def execute_run(run_id: int) -> str:

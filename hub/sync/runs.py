@@ -9,9 +9,11 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hub.contract import Capability
 from hub.extensions import db
 from hub.models import Product, RunKind, RunState, Site, SyncRun
 from hub.models.base import utcnow
+from hub.plugins import current_host
 
 log = logging.getLogger(__name__)
 ACTIVE = (RunState.QUEUED.value, RunState.RUNNING.value)
@@ -44,12 +46,14 @@ def start_run(site: Site, kind: RunKind, trigger: str = "manual") -> tuple[SyncR
     Atomic across processes: the unique ``active_site_id`` lets exactly one insert win.
     """
     modified_since = None
+    notice = None
+    kind, notice = _feasible(site, kind)
     if kind == RunKind.INCREMENTAL:
         previous = last_product_walk(site.id)
         if previous is None:
             kind = RunKind.FULL  # nothing to be incremental from
         else:
-            margin = timedelta(seconds=float(current_app.config.get("HUB_SYNC_SKEW_MARGIN_SECONDS", 300)))
+            margin = timedelta(seconds=float(current_app.config["HUB_SYNC_SKEW_MARGIN_SECONDS"]))
             modified_since = previous.high_water_mark - margin
     run = SyncRun(
         site_id=site.id,
@@ -59,6 +63,7 @@ def start_run(site: Site, kind: RunKind, trigger: str = "manual") -> tuple[SyncR
         stage="queued",
         trigger=trigger,
         modified_since=modified_since,
+        notice=notice,
     )
     db.session.add(run)
     try:
@@ -80,6 +85,22 @@ def start_run(site: Site, kind: RunKind, trigger: str = "manual") -> tuple[SyncR
     return run, True
 
 
+def _feasible(site: Site, kind: RunKind) -> tuple[RunKind, str | None]:
+    """The kind of run the site's plugin can do, and a notice when it differs from the one asked for."""
+    host = current_host()
+    if not host.has_platform(site.platform):
+        return kind, None
+    info = host.platform(site.platform)
+    if kind == RunKind.RECONCILE and not host.supports(site.platform, "list_product_ids"):
+        return RunKind.FULL, (
+            f"{info.display_name} cannot list product ids alone, so deleted products are found by a full "
+            "sync (products the store no longer has are archived at its end)."
+        )
+    if kind == RunKind.INCREMENTAL and not info.has(Capability.INCREMENTAL):
+        return RunKind.FULL, f"{info.display_name} cannot list only changed products: this is a full sync."
+    return kind, None
+
+
 def finish(run: SyncRun, state: RunState, message: str | None = None, kind: str | None = None) -> None:
     """Mark a run final and release the site's active slot (the caller commits)."""
     run.state = state.value
@@ -97,14 +118,34 @@ def cancel(site_id: int) -> SyncRun | None:
     run = active_run(site_id)
     if run is None:
         return None
-    if run.state == RunState.QUEUED.value:
-        finish(run, RunState.CANCELLED, "Cancelled before it started.")
+    # Conditional, and never through the ORM's fenced write: a worker may claim the run at this very moment.
+    # Either the run is still queued and ends cancelled here, or the flag makes the worker stop (its claim
+    # refuses a run with the flag set, and a running walk checks it at every page).
+    cancelled = db.session.execute(
+        update(SyncRun)
+        .where(SyncRun.id == run.id, SyncRun.state == RunState.QUEUED.value)
+        .values(
+            state=RunState.CANCELLED.value,
+            stage="done",
+            finished_at=utcnow(),
+            active_site_id=None,
+            error_message="Cancelled before it started.",
+            cancel_requested=True,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not cancelled:
+        db.session.execute(
+            update(SyncRun)
+            .where(SyncRun.id == run.id)
+            .values(cancel_requested=True)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    if cancelled:
         from hub.sync import jobs
 
         jobs.cancel_job(run.job_id)
-    else:
-        db.session.execute(update(SyncRun).where(SyncRun.id == run.id).values(cancel_requested=True))
-    db.session.commit()
     db.session.refresh(run)
     return run
 

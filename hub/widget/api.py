@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import html
 import logging
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -232,20 +231,34 @@ def _link_builder(site: Site):
     """A function product -> storefront URL, from the platform plugin (no platform code in the hub)."""
     host = current_host()
     if not host.has_platform(site.platform) or not host.supports(site.platform, "storefront_product_url"):
-        return lambda product: None
+        return lambda product: _http_url(product.url)
     fields = {f.name for f in dataclasses.fields(StoreInfo)}
     store = StoreInfo(**{k: v for k, v in (site.store_info or {}).items() if k in fields})
 
     def build(product) -> str | None:
-        record = ProductRecord(id=product.platform_id, name=product.name, url_path=product.url_path)
+        record = ProductRecord(
+            id=product.platform_id,
+            name=product.name,
+            sku=product.sku,
+            url=product.url,
+            url_path=product.url_path,
+            handle=product.handle,
+            brand_ids=list(product.brand_ids or ([product.brand_id] if product.brand_id else [])),
+            category_ids=list(product.category_ids or []),
+            raw=product.raw or {},
+        )
         try:
             url = host.call(site.platform, "storefront_product_url", store=store, product=record)
         except Exception:  # a plugin bug must not break the shopper's answer; the link is just left out
             log.exception("storefront_product_url failed for site %s", site.id)
             return None
-        return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+        return _http_url(url)
 
     return build
+
+
+def _http_url(url: object) -> str | None:
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
 
 
 def _money(value: str | None) -> str | None:
@@ -267,10 +280,10 @@ def _public(product, brand: str | None, link, currency: str | None) -> dict:
     )
     return {
         "id": product.platform_id,
-        # Platforms send names HTML-escaped ("Salt &amp; Pepper"); shoppers should read "Salt & Pepper".
-        # Unescaping is safe because the widget only ever writes these as text, never as HTML.
-        "name": html.unescape(product.name),
-        "brand": html.unescape(brand) if brand else None,
+        # Names arrive as shoppers should read them (plugins decode their platform's entities); the widget
+        # writes them as text, never as HTML.
+        "name": product.name,
+        "brand": brand,
         "price": price,
         "sale_price": sale,
         "currency": currency,

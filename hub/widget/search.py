@@ -123,8 +123,5 @@ def search_products(session: Session, site_id: int, query: str, opts: SearchOpti
 
 
 def in_stock(product: Product) -> bool:
-    """The same rule as the index: purchasable, and stock left when stock is tracked."""
-    if (product.availability or "available") == "disabled":
-        return False
-    tracking = product.inventory_tracking or "none"
-    return tracking == "none" or (product.inventory_level or 0) > 0
+    """The same rule as the index: purchasable, and in stock unless the platform does not track stock."""
+    return bool(product.purchasable) and product.in_stock is not False

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from hub.contract import ErrorKind, PlatformError
 
-from .client import BigCommerceClient
+from .client import BigCommerceClient, CallStats
 from .listing import _meta
 from .products import PRODUCTS_PATH
 from .ratelimit import Stopped
 
 
-def list_product_ids(client: BigCommerceClient) -> Iterator[str]:
+def list_product_ids(
+    client: BigCommerceClient, record_usage: Callable[..., None] = lambda **_: None
+) -> Iterator[str]:
     """Yield every product id, paged by key (``id:greater``): exact even while the catalog changes.
 
-    Raises :class:`PlatformError` on failure (the hub then archives nothing); a stop request ends the
-    listing with an error too, because an unfinished listing must not count as complete.
+    Raises :class:`PlatformError` on failure and the contract's ``StopRequested`` on a stop (the hub then
+    archives nothing: an unfinished listing never counts as complete). Each page's requests and
+    rate-limit waits go to ``record_usage``.
     """
     limit = client.settings.page_size
     after = 0
@@ -27,7 +30,11 @@ def list_product_ids(client: BigCommerceClient) -> Iterator[str]:
             params = {"limit": limit, "include_fields": "id", "sort": "id", "direction": "asc"}
             if after:
                 params["id:greater"] = after
-            resp = client.get(PRODUCTS_PATH, params)
+            stats = CallStats()
+            try:
+                resp = client.get(PRODUCTS_PATH, params, stats=stats)
+            finally:
+                record_usage(requests=stats.requests, rate_limit_wait=stats.rate_limit_wait)
             data = (
                 resp.body.get("data") if isinstance(resp.body, dict) else ([] if resp.status == 204 else None)
             )
@@ -52,7 +59,5 @@ def list_product_ids(client: BigCommerceClient) -> Iterator[str]:
             if len(ids) < limit or (isinstance(total, int) and total <= len(ids)):
                 return
             after = max(ids)
-    except Stopped:
-        raise PlatformError(ErrorKind.UNKNOWN, "The product id listing was stopped before its end.") from None
     finally:
         client.close()

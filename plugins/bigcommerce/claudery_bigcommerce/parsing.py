@@ -7,6 +7,7 @@ reported as a RecordError of its product, which is kept.
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -110,7 +111,14 @@ def _list(value: Any, what: str) -> list[Any]:
     return value
 
 
-def parse_variant(raw: Any) -> Variant:
+def _in_stock(tracking: str | None, level: int | None) -> bool | None:
+    """BigCommerce's stock rule: untracked stock ("none") is always available; tracked stock needs a level."""
+    if (tracking or "none") == "none":
+        return None
+    return (level or 0) > 0
+
+
+def parse_variant(raw: Any, tracking: str | None = None) -> Variant:
     """One entry of ``variants[]``."""
     if not isinstance(raw, dict):
         raise Malformed("is not an object")
@@ -125,12 +133,15 @@ def parse_variant(raw: Any) -> Variant:
             }
         )
     sale = decimal_str(raw.get("sale_price"), "sale_price")
+    level = optional_int(raw.get("inventory_level"), "inventory_level")
     return Variant(
         id=record_id(raw.get("id")),
         sku=optional_str(raw.get("sku"), "sku") or None,
         price=decimal_str(raw.get("price"), "price"),  # null: inherits the product's price
         sale_price=None if sale is not None and Decimal(sale) == 0 else sale,
-        inventory_level=optional_int(raw.get("inventory_level"), "inventory_level"),
+        inventory_level=level,
+        in_stock=_in_stock(tracking, level) if tracking == "variant" else None,
+        purchasable=not optional_bool(raw.get("purchasing_disabled"), "purchasing_disabled", False),
         option_values=options,
         image_url=optional_str(raw.get("image_url"), "image_url") or None,
     )
@@ -140,15 +151,22 @@ def parse_image(raw: Any) -> Image:
     """One entry of ``images[]``."""
     if not isinstance(raw, dict):
         raise Malformed("is not an object")
+    sizes = {
+        size: url
+        for size in ("zoom", "standard", "thumbnail", "tiny")
+        if (url := optional_str(raw.get(f"url_{size}"), f"url_{size}"))
+    }
+    url = sizes.get("standard") or sizes.get("zoom") or sizes.get("thumbnail") or sizes.get("tiny")
+    if not url:
+        raise Malformed("has no URL")
     return Image(
         id=record_id(raw.get("id")),
-        url_standard=optional_str(raw.get("url_standard"), "url_standard") or None,
-        url_thumbnail=optional_str(raw.get("url_thumbnail"), "url_thumbnail") or None,
-        url_zoom=optional_str(raw.get("url_zoom"), "url_zoom") or None,
-        url_tiny=optional_str(raw.get("url_tiny"), "url_tiny") or None,
+        url=url,
+        thumbnail_url=sizes.get("thumbnail"),
+        alt=optional_str(raw.get("description"), "description") or None,
+        sizes=sizes,
         is_thumbnail=optional_bool(raw.get("is_thumbnail"), "is_thumbnail", False),
         sort_order=optional_int(raw.get("sort_order"), "sort_order") or 0,
-        description=optional_str(raw.get("description"), "description"),
     )
 
 
@@ -164,7 +182,7 @@ def parse_custom_field(raw: Any) -> CustomField:
     return CustomField(name=name, value=value, id=record_id(cf_id) if cf_id is not None else None)
 
 
-_SUBRESOURCES = (("variants", "variant", parse_variant), ("images", "image", parse_image))
+_SUBRESOURCES = (("variants", "variant"), ("images", "image"))
 
 
 def parse_product(raw: Any) -> tuple[Product | None, list[RecordError]]:
@@ -189,30 +207,33 @@ def parse_product(raw: Any) -> tuple[Product | None, list[RecordError]]:
             raise Malformed("custom_url is not an object")
         brand = optional_int(raw.get("brand_id"), "brand_id")
         sale = decimal_str(raw.get("sale_price"), "sale_price")
+        tracking = optional_str(raw.get("inventory_tracking"), "inventory_tracking")
+        level = optional_int(raw.get("inventory_level"), "inventory_level")
         product = Product(
             id=pid,
-            name=name,
+            # BigCommerce sends names with HTML entities as text ("Tea &amp; Coffee"): shoppers read "&".
+            name=html.unescape(name),
             sku=optional_str(raw.get("sku"), "sku") or None,
             description=optional_str(raw.get("description"), "description"),
             price=decimal_str(raw.get("price"), "price"),
             sale_price=None if sale is not None and Decimal(sale) == 0 else sale,  # 0 means "no sale"
             is_visible=optional_bool(raw.get("is_visible"), "is_visible", True),
-            availability=optional_str(raw.get("availability"), "availability"),
-            inventory_level=optional_int(raw.get("inventory_level"), "inventory_level"),
-            inventory_tracking=optional_str(raw.get("inventory_tracking"), "inventory_tracking"),
+            purchasable=(optional_str(raw.get("availability"), "availability") or "available") != "disabled",
+            in_stock=_in_stock(tracking, level),
+            inventory_level=level,
             url_path=optional_str((custom_url or {}).get("url"), "custom_url.url") or None,
-            brand_id=str(brand) if brand else None,  # 0 means "no brand"
+            brand_ids=[str(brand)] if brand else [],  # 0 means "no brand"
             category_ids=[record_id(c, "a category id") for c in _list(raw.get("categories"), "categories")],
             date_created=optional_date(raw.get("date_created"), "date_created"),
             date_modified=optional_date(raw.get("date_modified"), "date_modified"),
             raw=raw,
         )
-        for key, noun, parse in _SUBRESOURCES:
+        for key, noun in _SUBRESOURCES:
             items = _list(raw.get(key), key)
             target = getattr(product, key)
             for n, item in enumerate(items, 1):
                 try:
-                    target.append(parse(item))
+                    target.append(parse_variant(item, tracking) if key == "variants" else parse_image(item))
                 except Malformed as exc:
                     errors.append(RecordError(pid, f"{noun} #{n} skipped: {exc}"))
         for n, item in enumerate(_list(raw.get("custom_fields"), "custom_fields"), 1):

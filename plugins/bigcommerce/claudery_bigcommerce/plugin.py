@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from hub.contract import (
     Brand,
+    Capability,
     Category,
     ConnectionResult,
     DemoStoreHandle,
@@ -20,6 +21,7 @@ from hub.contract import (
     PluginContext,
     Product,
     ProductPage,
+    RecordError,
     StoreInfo,
     hookimpl,
 )
@@ -43,6 +45,17 @@ def platform_info() -> PlatformInfo:
         display_name="BigCommerce",
         description="Connect with a store-level API account (store hash and access token, Products read-only).",
         docs_url="https://developer.bigcommerce.com/docs/start/authentication/api-accounts",
+        contract_version=2,
+        # Page-number paging over a closed id range is exact only by the plugin's own safeguards (restart
+        # by key on any inconsistency); declared, and proven by the conformance suite's deletion check.
+        capabilities=frozenset(
+            {
+                Capability.TAXONOMY,
+                Capability.LIST_IDS,
+                Capability.EXACT_PAGING,
+                Capability.INCREMENTAL,
+            }
+        ),
     )
 
 
@@ -75,19 +88,23 @@ def fetch_products(
 @hookimpl
 def list_product_ids(platform: str, credentials: dict[str, Any], context: PluginContext) -> Iterator[str]:
     """Every current product id, paged by key."""
-    return catalog_ids.list_product_ids(BigCommerceClient.from_context(credentials, context))
+    return catalog_ids.list_product_ids(
+        BigCommerceClient.from_context(credentials, context), context.record_usage
+    )
 
 
 @hookimpl
 def fetch_categories(
     platform: str, credentials: dict[str, Any], context: PluginContext
-) -> Iterator[Category]:
+) -> Iterator[Category | RecordError]:
     """Every category (category trees; legacy endpoint as a fallback)."""
     return _closing(BigCommerceClient.from_context(credentials, context), taxonomy.fetch_categories)
 
 
 @hookimpl
-def fetch_brands(platform: str, credentials: dict[str, Any], context: PluginContext) -> Iterator[Brand]:
+def fetch_brands(
+    platform: str, credentials: dict[str, Any], context: PluginContext
+) -> Iterator[Brand | RecordError]:
     """Every brand."""
     return _closing(BigCommerceClient.from_context(credentials, context), taxonomy.fetch_brands)
 

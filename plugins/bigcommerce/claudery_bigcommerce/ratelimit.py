@@ -17,13 +17,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
+from hub.contract import StopRequested
+
 DEFAULT_WINDOW_S = 30.0
 #: added to every wait for the window reset: our clock and the platform's are not the same clock
 RESET_MARGIN_S = 0.05
 
 
-class Stopped(Exception):
-    """Raised inside a fetch when the host asked it to stop (``context.should_stop()``)."""
+#: raised inside a fetch when the host asked it to stop (``context.should_stop()``): the contract's own
+#: signal, so the engine ends the run as cancelled (or requeues it) wherever the stop lands
+Stopped = StopRequested
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,7 +74,7 @@ def test_full_fetch_equals_ground_truth(store: Any) -> None:
     assert products.keys() == expected.keys()
     for pid, raw in expected.items():
         got = products[pid]
-        assert got.name == raw["name"]
+        assert got.name == html.unescape(raw["name"])  # entities decoded by the parser
         assert [v.id for v in got.variants] == [str(v["id"]) for v in raw["variants"]]
         assert [i.id for i in got.images] == [str(i["id"]) for i in raw["images"]]
         assert len(got.custom_fields) == len(raw["custom_fields"])

@@ -1,0 +1,255 @@
+"""Every value a platform sends is untrusted: records are checked and repaired before they reach the database.
+
+A plugin's parser already rejects what its platform documents as impossible; this is the hub's own net
+under *every* plugin, so that one bad record fails that record, never the run (a NUL byte in a name used
+to fail every sync of a store on PostgreSQL). Repairs (NUL bytes removed, a naive time read as UTC) are
+reported so the merchant sees them; anything that cannot be stored faithfully is rejected with a reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import orjson
+
+from hub.contract import Brand, Category, CustomField, Image, Product, RecordError, Variant
+
+#: String(255) columns; longer values are rejected, never silently cut
+MAX_ID = 255
+#: prices are stored as text of at most 40 characters; anything this large is a data error
+MAX_PRICE = Decimal("1e15")
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+NUL = "\x00"
+
+
+class Invalid(ValueError):
+    """A value that cannot be stored; the message says which and why, in the merchant's words."""
+
+
+class _Repairs:
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def text(self, value: Any, what: str, *, limit: int | None = None, required: bool = False) -> str | None:
+        if value is None:
+            if required:
+                raise Invalid(f"{what} is missing")
+            return None
+        if not isinstance(value, str):
+            raise Invalid(f"{what} is not text")
+        if NUL in value:
+            value = value.replace(NUL, "")
+            self.notes.append(f"NUL characters removed from {what}")
+        if required and not value.strip():
+            raise Invalid(f"{what} is empty")
+        if limit is not None and len(value) > limit:
+            raise Invalid(f"{what} is longer than {limit} characters")
+        return value
+
+    def price(self, value: Any, what: str) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise Invalid(f"{what} is not a decimal string")
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            raise Invalid(f"{what} is not a number") from None
+        if not number.is_finite() or abs(number) >= MAX_PRICE:
+            raise Invalid(f"{what} ({value[:20]}) is not a plausible price")
+        return value
+
+    def integer(self, value: Any, what: str) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid(f"{what} is not an integer")
+        if not INT_MIN <= value <= INT_MAX:
+            raise Invalid(f"{what} ({value}) is out of range")
+        return value
+
+    def moment(self, value: Any, what: str) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise Invalid(f"{what} is not a date")
+        if value.tzinfo is None:
+            self.notes.append(f"{what} had no time zone and was read as UTC")
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def ids(self, values: Any, what: str) -> list[str]:
+        if values is None:
+            return []
+        if not isinstance(values, list):
+            raise Invalid(f"{what} is not a list")
+        return [self.text(v, f"an entry of {what}", limit=MAX_ID, required=True) or "" for v in values]
+
+    def flag(self, value: Any, what: str, *, nullable: bool = False) -> bool | None:
+        if value is None and nullable:
+            return None
+        if not isinstance(value, bool):
+            raise Invalid(f"{what} is not true or false")
+        return value
+
+
+def _scrub(value: Any) -> Any:
+    """``value`` with NUL removed from every string (keys included)."""
+    if isinstance(value, str):
+        return value.replace(NUL, "")
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def _raw(value: Any, fix: _Repairs) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Invalid("the platform's record is not an object")
+    try:
+        encoded = orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):
+        raise Invalid("the platform's record holds values that are not JSON") from None
+    if b"\\u0000" in encoded:  # cheap test first: most records have none
+        fix.notes.append("NUL characters removed from the stored record")
+        return _scrub(value)
+    return value
+
+
+def _variant(v: Any, fix: _Repairs) -> Variant:
+    if not isinstance(v, Variant):
+        raise Invalid("is not a variant")
+    options = v.option_values if isinstance(v.option_values, list) else None
+    if options is None or not all(isinstance(o, dict) for o in options):
+        raise Invalid("its options are not a list of name/value pairs")
+    return dataclasses.replace(
+        v,
+        id=fix.text(v.id, "variant id", limit=MAX_ID, required=True),
+        sku=fix.text(v.sku, "variant SKU", limit=MAX_ID),
+        price=fix.price(v.price, "variant price"),
+        sale_price=fix.price(v.sale_price, "variant sale price"),
+        inventory_level=fix.integer(v.inventory_level, "variant stock level"),
+        in_stock=fix.flag(v.in_stock, "variant in_stock", nullable=True),
+        purchasable=fix.flag(v.purchasable, "variant purchasable"),
+        option_values=[
+            {str(k): fix.text(str(x), "an option value") or "" for k, x in o.items()} for o in options
+        ],
+        image_url=fix.text(v.image_url, "variant image URL"),
+    )
+
+
+def _image(i: Any, fix: _Repairs) -> Image:
+    if not isinstance(i, Image):
+        raise Invalid("is not an image")
+    url = fix.text(i.url, "image URL", required=True) or ""
+    if not url.startswith(("https://", "http://")):
+        raise Invalid("its URL is not an http(s) address")
+    sizes = i.sizes if isinstance(i.sizes, dict) else {}
+    return dataclasses.replace(
+        i,
+        id=fix.text(i.id, "image id", limit=MAX_ID, required=True),
+        url=url,
+        thumbnail_url=fix.text(i.thumbnail_url, "thumbnail URL"),
+        alt=fix.text(i.alt, "image alt text"),
+        sizes={str(k): fix.text(str(u), "an image size URL") or "" for k, u in sizes.items()},
+        sort_order=fix.integer(i.sort_order, "image sort order") or 0,
+    )
+
+
+def _field(f: Any, fix: _Repairs) -> CustomField:
+    if not isinstance(f, CustomField):
+        raise Invalid("is not a custom field")
+    return dataclasses.replace(
+        f,
+        name=fix.text(f.name, "custom field name", required=True),
+        value=fix.text(f.value, "custom field value") or "",
+        id=fix.text(f.id, "custom field id", limit=MAX_ID),
+    )
+
+
+def _children(items: Any, noun: str, check, fix: _Repairs, errors: list[str]) -> list:
+    if not isinstance(items, list):
+        raise Invalid(f"its {noun}s are not a list")
+    kept = []
+    for n, item in enumerate(items, 1):
+        try:
+            kept.append(check(item, fix))
+        except Invalid as exc:
+            errors.append(f"{noun} #{n} skipped: {exc}")
+    return kept
+
+
+def clean_product(product: Any) -> tuple[Product | None, list[RecordError]]:
+    """Return the product fit to store (or None when it cannot be) and what was wrong or repaired."""
+    pid = getattr(product, "id", None)
+    safe_id = pid.replace(NUL, "")[:MAX_ID] if isinstance(pid, str) and pid.strip() else None
+    if not isinstance(product, Product):
+        return None, [RecordError(None, "the plugin sent something that is not a product")]
+    fix = _Repairs()
+    skipped: list[str] = []
+    try:
+        pid = fix.text(product.id, "the product id", limit=MAX_ID, required=True)
+        cleaned = dataclasses.replace(
+            product,
+            id=pid,
+            name=fix.text(product.name, "the name", required=True),
+            sku=fix.text(product.sku, "the SKU", limit=MAX_ID),
+            description=fix.text(product.description, "the description"),
+            price=fix.price(product.price, "the price"),
+            sale_price=fix.price(product.sale_price, "the sale price"),
+            is_visible=fix.flag(product.is_visible, "is_visible"),
+            purchasable=fix.flag(product.purchasable, "purchasable"),
+            in_stock=fix.flag(product.in_stock, "in_stock", nullable=True),
+            inventory_level=fix.integer(product.inventory_level, "the stock level"),
+            url=fix.text(product.url, "the storefront URL"),
+            url_path=fix.text(product.url_path, "the storefront path"),
+            handle=fix.text(product.handle, "the handle", limit=MAX_ID),
+            brand_ids=fix.ids(product.brand_ids, "brand ids"),
+            category_ids=fix.ids(product.category_ids, "category ids"),
+            tags=fix.ids(product.tags, "tags"),
+            date_created=fix.moment(product.date_created, "the creation date"),
+            date_modified=fix.moment(product.date_modified, "the modification date"),
+            variants=_children(product.variants, "variant", _variant, fix, skipped),
+            images=_children(product.images, "image", _image, fix, skipped),
+            custom_fields=_children(product.custom_fields, "custom field", _field, fix, skipped),
+            raw=_raw(product.raw, fix),
+        )
+    except Invalid as exc:
+        return None, [RecordError(safe_id, f"{exc}; the product was not stored")]
+    if cleaned.price is None:
+        prices = [Decimal(v.price) for v in cleaned.variants if v.price is not None]
+        cleaned.price = format(min(prices), "f") if prices else None  # priced only on its variants
+    errors = [RecordError(pid, message) for message in skipped]
+    if fix.notes:
+        errors.append(RecordError(pid, "Repaired: " + "; ".join(dict.fromkeys(fix.notes)) + "."))
+    return cleaned, errors
+
+
+def clean_taxonomy(item: Any) -> Category | Brand | RecordError:
+    """A category or brand fit to store, or a RecordError saying why it is not."""
+    if isinstance(item, RecordError):
+        return item
+    if not isinstance(item, Category | Brand):
+        return RecordError(None, "the plugin sent a taxonomy item that is not a category or brand")
+    fix = _Repairs()
+    try:
+        changes: dict[str, Any] = {
+            "id": fix.text(item.id, "id", limit=MAX_ID, required=True),
+            "name": fix.text(item.name, "name") or "",
+        }
+        if isinstance(item, Category):
+            changes["parent_id"] = fix.text(item.parent_id, "parent id", limit=MAX_ID)
+            changes["url_path"] = fix.text(item.url_path, "URL path")
+            changes["is_visible"] = fix.flag(item.is_visible, "is_visible")
+    except Invalid as exc:
+        return RecordError(None, f"a {type(item).__name__.lower()} was skipped: {exc}")
+    return dataclasses.replace(item, **changes)
+
+
+def is_repair(error: RecordError) -> bool:
+    """True for a note about a repaired product (stored), False for a rejection."""
+    return error.message.startswith("Repaired: ")
