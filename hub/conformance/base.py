@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import marshmallow
@@ -11,11 +12,15 @@ import pytest
 
 from hub.conformance.tools import scramble
 from hub.contract import (
+    REQUIRED_HOOKS,
+    CatalogAdmin,
     ConnectionResult,
+    DemoStoreHandle,
     ErrorKind,
     FetchRequest,
     PluginContext,
     ProductPage,
+    StopRequested,
 )
 from hub.plugins import PluginHost
 
@@ -23,6 +28,22 @@ from hub.plugins import PluginHost
 KNOWN_METADATA_KEYS = frozenset({"label", "help", "placeholder", "secret", "order"})
 #: secret values shorter than this are not searched for in messages and logs: "1" is everywhere
 MIN_SECRET_LENGTH = 4
+
+
+@dataclass
+class Walk:
+    """What a fetch through ``fetch_products`` gave: its pages and how it ended."""
+
+    pages: list[ProductPage] = field(default_factory=list)
+    finished: bool = False  #: the iterator ran to its end (no page limit, no stop)
+    stopped: bool = False  #: the iterator raised StopRequested
+
+    def ids(self) -> set[str]:
+        """Every product id the walk saw: products, and records reported as errors (the hub saw them)."""
+        return {
+            *(product.id for page in self.pages for product in page.products),
+            *(error.product_id for page in self.pages for error in page.errors if error.product_id),
+        }
 
 
 class ConformanceBase:
@@ -35,9 +56,13 @@ class ConformanceBase:
     * :meth:`valid_credentials` and :meth:`invalid_credentials` (required);
     * optionally ``settings`` (hub configuration keys given to every hook through
       :class:`~hub.contract.PluginContext`, e.g. to turn retries' backoff down to 0 so the offline
-      network test is quick), ``required_hooks``, ``max_live_pages``, ``resume_may_repeat``,
-      ``extra_metadata_keys``;
-    * optionally the fixtures ``live_credentials`` and ``live_settings`` for the live tests.
+      network test is quick), ``demo_settings``, ``required_hooks``, ``max_live_pages``,
+      ``resume_may_repeat``, ``pages_after_stop``, ``extra_metadata_keys``;
+    * optionally the fixtures ``live_credentials``, ``live_settings`` and ``catalog_admin`` for the live
+      tests. By default all three come from the plugin's ``demo_store`` hook (a fresh store per test);
+      override ``live_credentials`` and ``live_settings`` together to use another store, and then
+      ``catalog_admin`` too (a :class:`~hub.contract.CatalogAdmin` of *that* store), or the checks that
+      change the catalog skip.
     """
 
     #: the plugin object (module or instance) exactly as the ``claudery_hub.plugins`` entry point loads it
@@ -49,9 +74,7 @@ class ConformanceBase:
     #: hub configuration given to every hook call, live or not
     settings: ClassVar[Mapping[str, Any]] = {}
     #: hooks the hub cannot sync a store without
-    required_hooks: ClassVar[frozenset[str]] = frozenset(
-        {"platform_info", "credential_schema", "normalize_credentials", "test_connection", "fetch_products"}
-    )
+    required_hooks: ClassVar[frozenset[str]] = frozenset({"platform_info", *REQUIRED_HOOKS})
     #: at most this many pages are read from a live store per fetch (keeps a big store's test short)
     max_live_pages: ClassVar[int] = 20
     #: False: resuming from page k's cursor repeats no product of pages 0..k (on a store that does not
@@ -60,6 +83,12 @@ class ConformanceBase:
     resume_may_repeat: ClassVar[bool] = False
     #: metadata keys the plugin uses on purpose besides the hub's; any other key fails as a likely typo
     extra_metadata_keys: ClassVar[frozenset[str]] = frozenset()
+    #: settings for the live checks against the plugin's demo store, on top of ``settings`` and the
+    #: handle's own: typically a small page size, so that a walk spans several pages
+    demo_settings: ClassVar[Mapping[str, Any]] = {}
+    #: pages a fetch may still yield after ``should_stop()`` turned True mid-walk (one that was already
+    #: requested); raise it, with a comment, for a plugin that prefetches pages concurrently
+    pages_after_stop: ClassVar[int] = 1
 
     # ----- what the subclass describes ---------------------------------------------------------------
 
@@ -86,18 +115,62 @@ class ConformanceBase:
         }
 
     @pytest.fixture
-    def live_credentials(self) -> dict[str, Any]:
-        """Credentials of a working store, as ``normalize_credentials`` returns them.
+    def demo_handle(self, conformance_host: PluginHost) -> Iterator[DemoStoreHandle]:
+        """A fresh store from the plugin's ``demo_store`` hook, stopped after the test; skips without one."""
+        if not conformance_host.supports(self.platform, "demo_store"):
+            pytest.skip("no live store: implement demo_store, or override the live_credentials fixture")
+        handle = conformance_host.call(self.platform, "demo_store", settings=dict(self.settings))
+        if handle is None:
+            pytest.skip("the demo_store hook returned None: no live store")
+        assert isinstance(handle, DemoStoreHandle), f"demo_store returned {handle!r}"
+        try:
+            yield handle
+        finally:
+            handle.stop()
 
-        Override in the subclass (e.g. from a demo-store fixture, or with ``responses`` mocking the
-        platform's API while the fixture is active) to run the live tests; by default they skip.
-        """
-        pytest.skip("no live store: override the live_credentials fixture to run the live tests")
+    def _live_store_is_the_demo_store(self) -> bool:
+        """True when the subclass keeps the default ``live_credentials`` (the demo store's)."""
+        owner = next(cls for cls in type(self).__mro__ if "live_credentials" in vars(cls))
+        return owner is ConformanceBase
 
     @pytest.fixture
-    def live_settings(self) -> Mapping[str, Any]:
-        """Extra hub configuration for the live tests (e.g. the demo store's API URL, a small page size)."""
-        return {}
+    def live_credentials(self, demo_handle: DemoStoreHandle) -> dict[str, Any]:
+        """Credentials of a working store, as ``normalize_credentials`` returns them.
+
+        By default the plugin's demo store's. Override in the subclass (e.g. from a demo-store process
+        fixture, or with ``responses`` mocking the platform's API while the fixture is active) to use
+        another store; without a demo store or an override the live tests skip.
+        """
+        return dict(demo_handle.credentials)
+
+    @pytest.fixture
+    def live_settings(self, request: pytest.FixtureRequest) -> Mapping[str, Any]:
+        """Extra hub configuration for the live tests (e.g. the store's API URL, a small page size).
+
+        By default the demo store's settings plus ``demo_settings`` when the live credentials are the
+        demo store's, else nothing.
+        """
+        if not self._live_store_is_the_demo_store():
+            return {}
+        handle: DemoStoreHandle = request.getfixturevalue("demo_handle")
+        return {**handle.settings, **self.demo_settings}
+
+    @pytest.fixture
+    def catalog_admin(self, request: pytest.FixtureRequest) -> CatalogAdmin:
+        """A :class:`~hub.contract.CatalogAdmin` of the live store, for the checks that change the catalog.
+
+        By default the demo store's ``DemoStoreHandle.admin`` when the live credentials are the demo
+        store's. Override it together with ``live_credentials``, returning an admin of *that* store.
+        """
+        if not self._live_store_is_the_demo_store():
+            pytest.skip(
+                "live_credentials are overridden but catalog_admin is not: override catalog_admin with "
+                "a CatalogAdmin of the same store to run the checks that change the catalog"
+            )
+        handle: DemoStoreHandle = request.getfixturevalue("demo_handle")
+        if handle.admin is None:
+            pytest.skip("the demo store has no admin (DemoStoreHandle.admin): it cannot change its catalog")
+        return handle.admin
 
     # ----- helpers -------------------------------------------------------------------------------------
 
@@ -159,6 +232,41 @@ class ConformanceBase:
         assert isinstance(result.message, str) and result.message.strip(), "a failure needs a message"
         return result
 
+    def fetch_iter(
+        self, host: PluginHost, credentials: dict[str, Any], request: FetchRequest, context: PluginContext
+    ) -> Iterator[ProductPage]:
+        """The ``fetch_products`` iterator, called through the host as the hub calls it."""
+        return iter(
+            host.call(
+                self.platform, "fetch_products", credentials=credentials, request=request, context=context
+            )
+        )
+
+    def walk(
+        self,
+        host: PluginHost,
+        credentials: dict[str, Any],
+        request: FetchRequest,
+        context: PluginContext,
+        max_pages: int | None = None,
+        iterator: Iterator[ProductPage] | None = None,
+    ) -> Walk:
+        """Read up to ``max_pages`` pages (of ``iterator``, or a new fetch) and say how the fetch ended."""
+        limit = max_pages or self.max_live_pages
+        walk = Walk()
+        it = iterator if iterator is not None else self.fetch_iter(host, credentials, request, context)
+        with contextlib.closing(it):  # close() lets the plugin release its session
+            try:
+                for page in it:
+                    walk.pages.append(page)
+                    if len(walk.pages) >= limit:
+                        return walk
+            except StopRequested:
+                walk.stopped = True
+                return walk
+        walk.finished = True
+        return walk
+
     def fetch(
         self,
         host: PluginHost,
@@ -168,14 +276,5 @@ class ConformanceBase:
         max_pages: int | None = None,
     ) -> tuple[list[ProductPage], bool]:
         """Read up to ``max_pages`` pages; return them and whether the fetch ran to its end."""
-        limit = max_pages or self.max_live_pages
-        pages: list[ProductPage] = []
-        iterator = host.call(
-            self.platform, "fetch_products", credentials=credentials, request=request, context=context
-        )
-        with contextlib.closing(iter(iterator)) as it:  # close() lets the plugin release its session
-            for page in it:
-                pages.append(page)
-                if len(pages) >= limit:
-                    return pages, False
-        return pages, True
+        walk = self.walk(host, credentials, request, context, max_pages)
+        return walk.pages, walk.finished

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,11 +12,15 @@ import pytest
 
 from hub.conformance.base import ConformanceBase
 from hub.contract import (
+    Brand,
+    Category,
     ConnectionResult,
     FetchRequest,
+    PluginContext,
     Product,
     ProductPage,
     RecordError,
+    StopRequested,
     StoreInfo,
 )
 from hub.plugins import PluginHost
@@ -129,25 +135,113 @@ class LiveChecks(ConformanceBase):
     def test_live_fetch_products_stops_when_asked(
         self, conformance_host: PluginHost, live_credentials: dict[str, Any], live_settings: Mapping[str, Any]
     ) -> None:
-        """With context.should_stop() true from the start, the fetch returns after at most one page."""
+        """With context.should_stop() true from the start, the fetch ends (or raises StopRequested) at once."""
         context = self.context(live_settings, should_stop=lambda: True)
-        pages, _ = self.fetch(conformance_host, live_credentials, FetchRequest(), context, max_pages=3)
-        assert len(pages) <= 1, f"the fetch went on for {len(pages)} pages after should_stop() said stop"
+        walk = self.walk(conformance_host, live_credentials, FetchRequest(), context, max_pages=3)
+        assert len(walk.pages) <= 1, (
+            f"the fetch went on for {len(walk.pages)} pages after should_stop() said stop"
+        )
+        assert walk.finished or walk.stopped, "the fetch neither ended nor raised StopRequested"
+
+    def test_live_fetch_products_stops_mid_walk(
+        self, conformance_host: PluginHost, live_credentials: dict[str, Any], live_settings: Mapping[str, Any]
+    ) -> None:
+        """A stop requested after the first page ends the fetch promptly: the iterator ends or raises."""
+        stop = threading.Event()
+        context = self.context(live_settings, should_stop=stop.is_set)
+        iterator = self.fetch_iter(conformance_host, live_credentials, FetchRequest(), context)
+        first = next(iterator)
+        if first.cursor is None:
+            iterator.close()
+            pytest.skip("the live store fits in one page: give it more products or a smaller page size")
+        stop.set()
+        walk = self.walk(conformance_host, live_credentials, FetchRequest(), context, iterator=iterator)
+        assert walk.finished or walk.stopped
+        assert len(walk.pages) <= self.pages_after_stop, (
+            f"the fetch yielded {len(walk.pages)} more pages after should_stop() turned True "
+            f"(at most {self.pages_after_stop}: stop between requests)"
+        )
+
+    def _list_ids(
+        self, host: PluginHost, credentials: dict[str, Any], context: PluginContext
+    ) -> tuple[list[str], bool]:
+        """The ids ``list_product_ids`` yields, and whether it raised StopRequested."""
+        ids: list[str] = []
+        iterator = iter(
+            host.call(self.platform, "list_product_ids", credentials=credentials, context=context)
+        )
+        with contextlib.closing(iterator):
+            try:
+                ids.extend(iterator)
+            except StopRequested:
+                return ids, True
+        return ids, False
 
     def test_live_list_product_ids(
         self, conformance_host: PluginHost, live_credentials: dict[str, Any], live_settings: Mapping[str, Any]
     ) -> None:
-        """When implemented, list_product_ids yields string ids, the same set a full fetch yields."""
+        """list_product_ids yields string ids, the set a full fetch sees, and reports its requests."""
         if not conformance_host.supports(self.platform, "list_product_ids"):
             pytest.skip("the plugin does not implement list_product_ids")
-        context = self.context(live_settings)
-        listed = list(
-            conformance_host.call(
-                self.platform, "list_product_ids", credentials=live_credentials, context=context
-            )
-        )
+        usage: list[dict[str, float]] = []
+        context = self.context(live_settings, record_usage=lambda **counts: usage.append(counts))
+        listed, _ = self._list_ids(conformance_host, live_credentials, context)
         assert all(isinstance(pid, str) and pid for pid in listed), "ids must be non-empty strings"
-        pages, finished = self.fetch(conformance_host, live_credentials, FetchRequest(), context)
-        if finished:
-            fetched = {product.id for page in pages for product in page.products}
-            assert set(listed) == fetched, "list_product_ids and fetch_products disagree on the catalog"
+        assert len(listed) == len(set(listed)), "list_product_ids yielded an id twice"
+        assert sum(u.get("requests", 0) for u in usage) >= 1, (
+            "list_product_ids reported no request: call context.record_usage(requests=..., rate_limit_wait=...)"
+        )
+        walk = self.walk(conformance_host, live_credentials, FetchRequest(), self.context(live_settings))
+        if not walk.finished:
+            pytest.skip(f"the catalog spans more than {self.max_live_pages} pages: cannot compare")
+        fetched = walk.ids()
+        assert set(listed) == fetched, (
+            "list_product_ids and fetch_products disagree on the catalog: "
+            f"only listed {sorted(set(listed) - fetched)[:10]}, only fetched {sorted(fetched - set(listed))[:10]}"
+        )
+
+    def test_live_list_product_ids_stops_when_asked(
+        self, conformance_host: PluginHost, live_credentials: dict[str, Any], live_settings: Mapping[str, Any]
+    ) -> None:
+        """With should_stop() true from the start, the id listing makes at most one request, then ends.
+
+        The hub archives products missing from a listing only when the listing ran to its end
+        without a stop, so ending early (or raising StopRequested) is always safe.
+        """
+        if not conformance_host.supports(self.platform, "list_product_ids"):
+            pytest.skip("the plugin does not implement list_product_ids")
+        usage: list[dict[str, float]] = []
+        context = self.context(
+            live_settings, should_stop=lambda: True, record_usage=lambda **counts: usage.append(counts)
+        )
+        self._list_ids(conformance_host, live_credentials, context)
+        requests = sum(u.get("requests", 0) for u in usage)
+        assert requests <= 1, f"list_product_ids made {requests} requests after should_stop() said stop"
+
+    def test_live_taxonomy(
+        self, conformance_host: PluginHost, live_credentials: dict[str, Any], live_settings: Mapping[str, Any]
+    ) -> None:
+        """fetch_categories / fetch_brands yield records (or RecordErrors) with string ids, each id once."""
+        hooks = [
+            h for h in ("fetch_categories", "fetch_brands") if conformance_host.supports(self.platform, h)
+        ]
+        if not hooks:
+            pytest.skip("the plugin lists no taxonomy (fetch_categories / fetch_brands are optional)")
+        for hook, kind in (("fetch_categories", Category), ("fetch_brands", Brand)):
+            if hook not in hooks:
+                continue
+            items = list(
+                conformance_host.call(
+                    self.platform, hook, credentials=live_credentials, context=self.context(live_settings)
+                )
+            )
+            records = [item for item in items if isinstance(item, kind)]
+            strays = [item for item in items if not isinstance(item, kind | RecordError)]
+            assert not strays, f"{hook} yielded {strays[:3]!r}: only {kind.__name__} or RecordError"
+            ids = [record.id for record in records]
+            assert all(isinstance(i, str) and i for i in ids), f"{hook}: ids must be non-empty strings"
+            assert len(ids) == len(set(ids)), f"{hook} yielded an id twice"
+            for record in records:
+                assert isinstance(record.name, str), f"{hook}: {record.id} has no name"
+                parent = getattr(record, "parent_id", None)
+                assert parent is None or (isinstance(parent, str) and parent), f"{hook}: parent_id {parent!r}"

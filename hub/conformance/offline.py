@@ -11,6 +11,10 @@ import pytest
 from hub.conformance.base import KNOWN_METADATA_KEYS, ConformanceBase
 from hub.conformance.tools import no_network, pad_whitespace
 from hub.contract import (
+    CAPABILITY_HOOKS,
+    OPTIONAL_HOOKS,
+    SUPPORTED_CONTRACT_VERSIONS,
+    Capability,
     ErrorKind,
     PlatformInfo,
 )
@@ -30,6 +34,42 @@ class OfflineChecks(ConformanceBase):
         assert info.key == self.platform
         assert isinstance(info.display_name, str) and info.display_name.strip(), "display_name is empty"
         assert isinstance(info.description, str) and isinstance(info.docs_url, str)
+
+    def test_declares_a_supported_contract_version(self) -> None:
+        """The plugin says which contract it was built for, and this hub supports it (else it won't load)."""
+        info = self.plugin.platform_info()
+        supported = sorted(SUPPORTED_CONTRACT_VERSIONS)
+        assert isinstance(info.contract_version, int) and not isinstance(info.contract_version, bool)
+        assert info.contract_version in SUPPORTED_CONTRACT_VERSIONS, (
+            f"contract_version={info.contract_version}: this hub supports {supported}; "
+            "set PlatformInfo(contract_version=...) to the version the plugin implements (see hub/contract)"
+        )
+
+    def test_capabilities_match_implemented_hooks(self, conformance_host: PluginHost) -> None:
+        """Each declared capability has its hook, and each implemented optional hook its capability.
+
+        The engine plans runs from both: a capability without its hook fails at load; a hook without
+        its capability is a plugin that under-sells itself (or forgot to declare what it can do).
+        """
+        info = self.plugin.platform_info()
+        assert isinstance(info.capabilities, frozenset | set), "capabilities must be a frozenset"
+        for capability in info.capabilities:
+            assert isinstance(capability, Capability), f"{capability!r} is not a hub.contract.Capability"
+        (status,) = conformance_host.statuses()
+        implemented = set(status.hooks)
+        for capability, hooks in CAPABILITY_HOOKS.items():
+            has_hook = bool(implemented.intersection(hooks))
+            if capability in info.capabilities:
+                assert has_hook, f"declares {capability} but implements none of {', '.join(hooks)}"
+            else:
+                assert not has_hook, (
+                    f"implements {', '.join(sorted(implemented.intersection(hooks)))} but does not declare "
+                    f"Capability.{capability.name}: add it to PlatformInfo.capabilities"
+                )
+        unknown = (
+            implemented - set(self.required_hooks) - OPTIONAL_HOOKS - {"register_commands", "register_routes"}
+        )
+        assert not unknown, f"hooks the contract does not know: {sorted(unknown)}"
 
     def test_registers_in_host(self, conformance_host: PluginHost) -> None:
         """The host accepts the plugin: every hookimpl matches a hookspec and the platform is routed."""

@@ -138,7 +138,7 @@ def execute(run_id: int, job_id: str | None) -> str:
     heartbeat = Heartbeat(db.engine, run_id, epoch, float(current_app.config["HUB_SYNC_HEARTBEAT_SECONDS"]))
     heartbeat.start()
     try:
-        return _execute(run, heartbeat)
+        return _execute(run, heartbeat, epoch)
     except StaleDataError:
         db.session.rollback()
         log.warning("sync run %s was taken over by another worker; this one stops", run_id)
@@ -182,7 +182,7 @@ def _fail_unexpectedly(run_id: int, epoch: int) -> str:
     return run.state
 
 
-def _execute(run: SyncRun, heartbeat: Heartbeat) -> str:
+def _execute(run: SyncRun, heartbeat: Heartbeat, epoch: int) -> str:
     site = db.session.get(Site, run.site_id)
     host = current_host()
     if site is None or not host.has_platform(site.platform):
@@ -209,27 +209,36 @@ def _execute(run: SyncRun, heartbeat: Heartbeat) -> str:
         save_credentials=credentials.persister(host, site.id, site.platform),
         record_usage=usage.record,
     )
-    walk = stages.Walk(run=run, site=site, host=host, credentials=creds, context=context, usage=usage)
+    walk = stages.Walk(
+        run=run, site=site, host=host, credentials=creds, context=context, usage=usage, epoch=epoch
+    )
+    stopped = False
     try:
         for stage in plan_stages(run, host.platform(site.platform), host):
             if not walk.resumes_at(stage):
                 continue
             stage.run(walk)
             if should_stop():
+                stopped = True
                 break
             walk.advance()
     except StopRequested:
         db.session.rollback()
+        stopped = True
     except PlatformError as exc:
         db.session.rollback()
-        return _platform_failure(run, site, exc)
+        return _platform_failure(walk, exc)
+    if stopped:
+        heartbeat.beat()  # the stop may come from a cancel the last periodic beat has not read yet
     usage.drain(run)
     if heartbeat.lost.is_set():
         raise StaleDataError("run taken over")
-    if heartbeat.cancelled.is_set():
+    walk.fence()
+    if stopped and heartbeat.cancelled.is_set():
         finish(run, RunState.CANCELLED, "Cancelled; products synced so far are kept.")
-    elif SHUTDOWN.is_set():
-        run.state = RunState.QUEUED.value  # the stage and cursor stay: another worker resumes there
+    elif stopped:
+        # Shutdown (or a plugin stopping on its own): the stage and cursor stay, another execution resumes.
+        run.state = RunState.QUEUED.value
         db.session.commit()
         jobs.enqueue(run)
         return run.state
@@ -239,8 +248,10 @@ def _execute(run: SyncRun, heartbeat: Heartbeat) -> str:
     return run.state
 
 
-def _platform_failure(run: SyncRun, site: Site, exc: PlatformError) -> str:
+def _platform_failure(walk: stages.Walk, exc: PlatformError) -> str:
     """A failure after the plugin's own retries: ask the merchant, retry later, or fail (bugs)."""
+    run, site = walk.run, walk.site
+    walk.fence()
     if exc.kind.needs_merchant:
         mark_needs_attention(site, exc.kind, exc.message)
     elif exc.kind.transient and _retry_later(run, exc):

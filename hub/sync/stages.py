@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.exc import StaleDataError
 
 from hub.contract import Brand as BrandRecord
 from hub.contract import Category as CategoryRecord
 from hub.contract import FetchMode, FetchRequest, PluginContext, RecordError
 from hub.extensions import db
-from hub.models import Brand, Category, Product, RunKind, RunState, Site, SyncRun
+from hub.models import Brand, Category, Product, RunKind, RunState, Site, SyncError, SyncRun
 from hub.models.base import utcnow
 from hub.plugins import PluginHost
 from hub.sync import ingest
@@ -46,7 +47,20 @@ class Walk:
     credentials: dict[str, Any]
     context: PluginContext
     usage: Usage
+    #: the epoch this execution claimed; every transaction that writes for the run is fenced by it
+    epoch: int = 0
     _resuming: bool = field(default=True)
+
+    def fence(self) -> None:
+        """Mark the run row in the current transaction, only while this execution still owns the run.
+
+        Raises StaleDataError (and the transaction is rolled back by the caller) after a takeover. It runs
+        first in each transaction that writes: on SQLite it also takes the write lock before any read, so a
+        page's transaction never has to upgrade a stale read snapshot.
+        """
+        mine = (SyncRun.id == self.run.id) & (SyncRun.epoch == self.epoch)
+        if db.session.execute(update(SyncRun).where(mine).values(heartbeat_at=utcnow())).rowcount != 1:
+            raise StaleDataError(f"sync run {self.run.id} is owned by another execution now")
 
     def call(self, hook: str, **kwargs: Any) -> Any:
         """Call a platform hook of the site's plugin with the run's credentials and context."""
@@ -67,6 +81,7 @@ class Walk:
 
     def begin(self, stage: str) -> None:
         """Record the stage on the run (committed: a resume starts here)."""
+        self.fence()
         if self.run.stage != stage:
             self.run.stage = stage
         self.usage.drain(self.run)
@@ -121,6 +136,7 @@ class Taxonomy(Stage):
             if walk.stopping:
                 return  # an iterator that ended on a stop is not a complete listing
             complete[hook] = len(errors) == skipped
+        walk.fence()
         ingest.replace_taxonomy(
             db.session,
             walk.site.id,
@@ -156,6 +172,7 @@ class Products(Stage):
         with bulk_gc():
             finished = _ingest_pages(walk, pages)
         if finished and self.full:
+            walk.fence()
             run.products_archived += _archive_unseen(run, walk.site)
             db.session.commit()
 
@@ -166,13 +183,9 @@ def _ingest_pages(walk: Walk, pages) -> bool:
     try:
         for page in pages:
             now = utcnow()
+            walk.fence()  # first in the page's transaction: nothing is written for a run this worker lost
             counts, errors = ingest.ingest_page(
-                db.session,
-                site.id,
-                run.id,
-                page.products,
-                now,
-                fence=lambda: setattr(run, "heartbeat_at", utcnow()),
+                db.session, site.id, run.id, page.products, now, fence=walk.fence
             )
             failed = ingest.record_errors(db.session, site.id, run.id, [*page.errors, *errors])
             run.products_seen += counts.created + counts.updated + counts.unchanged
@@ -185,7 +198,6 @@ def _ingest_pages(walk: Walk, pages) -> bool:
             if page.total is not None:
                 run.expected_total = page.total
             run.cursor = page.cursor
-            run.heartbeat_at = now  # always changes: the run row's fenced UPDATE is in every page's commit
             walk.usage.drain(run)
             db.session.commit()  # products, counters and cursor together, or nothing (fenced by epoch)
             MALLOC.trim()
@@ -263,6 +275,7 @@ class Verify(Stage):
         present = _list_ids(walk)
         if present is None:
             return
+        walk.fence()
         run.products_archived += _archive_missing(walk.site, present)
         stored = set(
             db.session.scalars(
@@ -271,7 +284,10 @@ class Verify(Stage):
                 )
             )
         )
-        missed = sorted(present - stored)
+        failed = set(
+            db.session.scalars(select(SyncError.product_platform_id).where(SyncError.run_id == run.id))
+        )  # read and refused in this run: fetching them again would only refuse them again
+        missed = sorted(present - stored - failed)
         run.expected_total = len(present)
         db.session.commit()
         if not missed:
@@ -306,6 +322,7 @@ class Reconcile(Stage):
         present = _list_ids(walk)
         if present is None:
             return
+        walk.fence()
         walk.run.expected_total = len(present)
         walk.run.products_archived = _archive_missing(walk.site, present)
         walk.run.products_seen = len(present)
@@ -333,6 +350,7 @@ def _unknown_taxonomy(run: SyncRun, site: Site) -> bool:
 def conclude(walk: Walk) -> None:
     """Judge a run that ran every stage: succeeded, or partially failed with the numbers."""
     run = walk.run
+    walk.fence()
     run.stored_total = stored_product_count(walk.site.id)
     problems = []
     if run.products_failed:

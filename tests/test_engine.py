@@ -1,0 +1,339 @@
+"""The sync engine against a fake platform built only on the contract, in process (real Redis for jobs).
+
+Each test names the point of the contract it proves: stops in every stage, optional hooks, fenced claims,
+job status, retry accounting, hostile values, taxonomy completeness, settling a walk's count.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from rq.job import Job
+from sqlalchemy import select, update
+
+from hub import credentials
+from hub.contract import Capability, ErrorKind
+from hub.extensions import db
+from hub.models import Category, Product, RunKind, Site, SyncError, SyncRun, User
+from hub.plugins import current_host
+from hub.sync import engine, jobs, runs, watchdog
+from tests import fake_platform
+from tests.conftest import make_app
+from tests.sync_support import unique_queue
+
+
+@pytest.fixture
+def fake_site(database_url, tmp_path, redis_url):
+    """(app, site id, fake store) factory; the fake is the only platform."""
+    made = []
+
+    def factory(**options):
+        plugin = fake_platform.build(**options)
+        app = make_app(
+            database_url,
+            tmp_path,
+            plugins=[("fake", plugin)],
+            REDIS_URL=redis_url,
+            HUB_QUEUE=unique_queue(),
+            HUB_SYNC_HEARTBEAT_SECONDS=0.05,
+            HUB_SYNC_RETRY_SECONDS=30,
+        )
+        with app.app_context():
+            user = User(email=f"fake{len(made)}@example.com", password_hash="x")
+            db.session.add(user)
+            db.session.flush()
+            site = Site(owner_id=user.id, name="Fake shop")
+            db.session.add(site)
+            db.session.flush()
+            credentials.save(current_host(), site, "fake", {"token": "fake-token-123"})
+            site.connection_status = "connected"
+            db.session.commit()
+            site_id = site.id
+        made.append(app)
+        return app, site_id, plugin.fake
+
+    yield factory
+    engine.SHUTDOWN.clear()
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            for table in reversed(db.metadata.sorted_tables):
+                db.session.execute(table.delete())
+            db.session.commit()
+
+
+def sync(app, site_id, kind=RunKind.FULL) -> SyncRun:
+    """Start a run and execute it in this process; return it as stored."""
+    with app.app_context():
+        run, created = runs.start_run(db.session.get(Site, site_id), kind)
+        assert created
+        engine.execute(run.id, run.job_id)
+        return reload(app, run.id)
+
+
+def resume(app, run_id) -> SyncRun:
+    with app.app_context():
+        engine.execute(run_id, reload(app, run_id).job_id)
+        return reload(app, run_id)
+
+
+def reload(app, run_id) -> SyncRun:
+    with app.app_context():
+        db.session.remove()
+        run = db.session.get(SyncRun, run_id)
+        db.session.expunge(run)
+        return run
+
+
+def live_ids(app, site_id) -> set[str]:
+    with app.app_context():
+        return set(
+            db.session.scalars(
+                select(Product.platform_id).where(Product.site_id == site_id, Product.archived_at.is_(None))
+            )
+        )
+
+
+def test_full_incremental_and_reconcile_are_exact(fake_site):
+    app, site_id, fake = fake_site()
+    run = sync(app, site_id)
+    assert run.state == "succeeded", run.error_message
+    assert live_ids(app, site_id) == set(fake.products) and run.expected_total == 30
+    fake.touch("3", "Renamed")
+    fake.touch("29")
+    run = sync(app, site_id, RunKind.INCREMENTAL)
+    assert run.state == "succeeded" and run.products_updated == 2
+    assert any(c.startswith("fetch_products:incremental") for c in fake.calls)
+    for pid in ("4", "5"):
+        del fake.products[pid]
+    run = sync(app, site_id, RunKind.RECONCILE)
+    assert run.state == "succeeded" and run.products_archived == 2
+    assert live_ids(app, site_id) == set(fake.products)
+
+
+def test_a_plugin_without_optional_hooks_syncs_and_says_how_it_checks_deletions(fake_site):
+    app, site_id, fake = fake_site(optional=set(), capabilities=set())
+    assert sync(app, site_id).state == "succeeded"
+    del fake.products["7"]
+    run = sync(app, site_id, RunKind.RECONCILE)  # no id listing: a full walk archives instead
+    assert run.kind == "full" and "cannot list product ids" in run.notice
+    assert run.state == "succeeded" and live_ids(app, site_id) == set(fake.products)
+    run = sync(app, site_id, RunKind.INCREMENTAL)  # no incremental capability: a full walk
+    assert run.kind == "full" and run.state == "succeeded"
+    assert not [c for c in fake.calls if c in ("list_product_ids", "fetch_categories", "fetch_brands")]
+
+
+def _cancel_then(app, run_filter, then):
+    """An event: request a cancel like the web page does, wait until the plugin sees it, then ``then``."""
+
+    def event():
+        with app.app_context():
+            db.session.execute(update(SyncRun).where(run_filter).values(cancel_requested=True))
+            db.session.commit()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not _seen_cancel(app):
+            time.sleep(0.02)
+        then()
+
+    return event
+
+
+def _seen_cancel(app) -> bool:
+    # The heartbeat reads the flag every 0.05 s; give it a few beats.
+    time.sleep(0.2)
+    return True
+
+
+@pytest.mark.parametrize("stage", ["categories", "products", "listing ids"])
+@pytest.mark.parametrize("how", ["cancel", "shutdown"])
+def test_a_stop_in_any_stage_is_a_stop(fake_site, stage, how):
+    kind = RunKind.RECONCILE if stage == "listing ids" else RunKind.FULL
+    app, site_id, fake = fake_site()
+    if kind == RunKind.RECONCILE:
+        assert sync(app, site_id).state == "succeeded"
+
+    def raise_stop():
+        from hub.contract import StopRequested
+
+        raise StopRequested
+
+    if how == "cancel":
+        fake.events[stage] = _cancel_then(app, SyncRun.site_id == site_id, raise_stop)
+    else:
+        fake.events[stage] = lambda: (engine.SHUTDOWN.set(), raise_stop())
+    run = sync(app, site_id, kind)
+    if how == "cancel":
+        assert run.state == "cancelled", (run.state, run.error_message)
+        assert run.error_kind is None and "Cancelled" in run.error_message
+        return
+    assert run.state == "queued" and run.stage == stage and run.attempts == 0
+    assert "retried" not in (run.error_message or "")
+    engine.SHUTDOWN.clear()
+    fake.events.clear()
+    run = resume(app, run.id)  # another worker picks the requeued job up at the same stage
+    assert run.state == "succeeded", run.error_message
+    assert live_ids(app, site_id) == set(fake.products)
+
+
+def test_an_iterator_that_just_ends_on_a_stop_is_not_a_complete_listing(fake_site):
+    app, site_id, fake = fake_site()
+    assert sync(app, site_id).state == "succeeded"
+    del fake.products["9"]
+    fake.events["listing ids"] = lambda: engine.SHUTDOWN.set()
+    run = sync(app, site_id, RunKind.RECONCILE)
+    assert run.state == "queued" and run.products_archived == 0 and "9" in live_ids(app, site_id)
+
+
+@pytest.mark.parametrize(
+    ("kind", "state", "retried"),
+    [
+        (ErrorKind.AUTH, "failed", False),
+        (ErrorKind.SCOPE, "failed", False),
+        (ErrorKind.UNAVAILABLE, "queued", True),
+        (ErrorKind.RATE_LIMITED, "queued", True),
+        (ErrorKind.NETWORK, "queued", True),
+        (ErrorKind.UNKNOWN, "failed", False),
+    ],
+)
+def test_each_error_kind(fake_site, kind, state, retried):
+    app, site_id, fake = fake_site()
+    fake.events["products"] = kind
+    run = sync(app, site_id)
+    assert run.state == state and run.error_kind == kind.value
+    assert run.attempts == (1 if retried else 0)
+    assert ("Retrying automatically" in run.error_message) is retried
+    with app.app_context():
+        status = db.session.get(Site, site_id).connection_status
+    assert (status == "needs_attention") is kind.needs_merchant
+
+
+def test_hostile_values_fail_only_their_products(fake_site):
+    naive = datetime(2026, 2, 1, 12, 0)
+    app, site_id, fake = fake_site(
+        hostile={
+            "2": {"name": "Mug\x00 with NUL"},
+            "3": {"price": "1e26"},
+            "4": {"sku": "S" * 300},
+            "5": {"inventory_level": 2**40},
+            "6": {"date_modified": naive},
+            "7": {"name": None},
+            "8": {"price": 12.5},
+            "9": {"category_ids": ["c\x00", 5]},
+            "10": {"raw": {"title": "nul\x00inside", "k\x00": 1}},
+        }
+    )
+    run = sync(app, site_id)
+    assert run.state == "partially_failed", run.error_message
+    rejected = {"3", "4", "5", "7", "8", "9"}
+    assert run.products_failed == len(rejected)
+    assert live_ids(app, site_id) == set(fake.products) - rejected
+    with app.app_context():
+        errors = {e.product_platform_id: e.message for e in db.session.scalars(select(SyncError))}
+        stored = {p.platform_id: p for p in db.session.scalars(select(Product))}
+        assert stored["2"].name == "Mug with NUL" and errors["2"].startswith("Repaired: NUL")
+        assert stored["6"].date_modified == naive.replace(tzinfo=UTC) and "read as UTC" in errors["6"]
+        assert "\x00" not in str(stored["10"].raw) and errors["10"].startswith("Repaired")
+        assert "not a plausible price" in errors["3"] and "longer than 255" in errors["4"]
+        assert "out of range" in errors["5"] and "name is missing" in errors["7"]
+
+
+def test_taxonomy_is_replaced_only_after_a_complete_listing(fake_site):
+    app, site_id, fake = fake_site()
+    assert sync(app, site_id).state == "succeeded"
+    fake.events["categories"] = "skip"  # the plugin could not read "Plates" this time
+    sync(app, site_id)
+    with app.app_context():
+        names = set(db.session.scalars(select(Category.name).where(Category.site_id == site_id)))
+    assert names == {"Mugs", "Plates"}
+
+
+def test_deletions_during_a_walk_are_settled_before_the_verdict(fake_site):
+    app, site_id, fake = fake_site(delete_during_walk=["1", "2"])
+    run = sync(app, site_id)
+    assert run.state == "succeeded", run.error_message
+    assert run.expected_total == 28 and run.stored_total == 28
+    assert "list_product_ids" in fake.calls
+
+
+def test_inexact_paging_is_repaired_by_fetching_missed_products(fake_site):
+    app, site_id, fake = fake_site(
+        capabilities={Capability.LIST_IDS, Capability.FETCH_BY_IDS}, missed_by_walk={"12"}
+    )
+    run = sync(app, site_id)
+    assert run.state == "succeeded", run.error_message
+    assert "12" in live_ids(app, site_id) and "fetch_products_by_ids:1" in fake.calls
+
+
+def test_a_worker_whose_run_was_taken_over_cannot_commit(fake_site):
+    app, site_id, fake = fake_site()
+
+    def takeover():  # the watchdog of another worker, on its own connection
+        with app.app_context(), db.engine.begin() as conn:
+            conn.execute(update(SyncRun).values(epoch=SyncRun.epoch + 1, state="queued"))
+
+    fake.events["products"] = takeover
+    with app.app_context():
+        run, _ = runs.start_run(db.session.get(Site, site_id), RunKind.FULL)
+        assert engine.execute(run.id, run.job_id) == "superseded"
+    stored = live_ids(app, site_id)
+    assert len(stored) <= 2 * fake.page_size  # nothing after the takeover was committed
+    assert reload(app, run.id).state == "queued"  # left to the new owner
+
+
+def test_a_cancel_at_pickup_wins(fake_site):
+    app, site_id, fake = fake_site()
+    with app.app_context():
+        run, _ = runs.start_run(db.session.get(Site, site_id), RunKind.FULL)
+        db.session.execute(update(SyncRun).where(SyncRun.id == run.id).values(cancel_requested=True))
+        db.session.commit()
+        assert engine.execute(run.id, run.job_id) == "cancelled"
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize("status", ["failed", "finished", "stopped", "canceled", "missing"])
+def test_the_watchdog_reenqueues_a_queued_run_whose_job_cannot_run(fake_site, status):
+    app, site_id, _fake = fake_site()
+    with app.app_context():
+        run, _ = runs.start_run(db.session.get(Site, site_id), RunKind.FULL)
+        old_job = run.job_id
+        connection = jobs.redis_connection()
+        job = Job.fetch(old_job, connection=connection)
+        if status == "missing":
+            job.delete()
+        else:
+            job.set_status(status)
+        past = datetime.now(UTC) - timedelta(minutes=1)
+        db.session.execute(
+            update(SyncRun).where(SyncRun.id == run.id).values(created_at=past, heartbeat_at=None)
+        )
+        db.session.commit()
+        assert watchdog.resume_abandoned() == [run.id]
+        run = db.session.get(SyncRun, run.id)
+        assert run.job_id != old_job and run.state == "queued" and jobs.job_is_live(run.job_id)
+
+
+def test_the_watchdog_leaves_a_live_queued_job_alone(fake_site):
+    app, site_id, _fake = fake_site()
+    with app.app_context():
+        run, _ = runs.start_run(db.session.get(Site, site_id), RunKind.FULL)
+        past = datetime.now(UTC) - timedelta(minutes=1)
+        db.session.execute(
+            update(SyncRun).where(SyncRun.id == run.id).values(created_at=past, heartbeat_at=None)
+        )
+        db.session.commit()
+        assert watchdog.resume_abandoned() == []
+
+
+def test_periodic_full_sync_is_scheduled(fake_site):
+    app, site_id, _fake = fake_site()
+    assert sync(app, site_id).state == "succeeded"
+    with app.app_context():
+        site = db.session.get(Site, site_id)
+        site.sync_interval_minutes = site.reconcile_interval_minutes = 0
+        site.full_sync_interval_minutes = 10080
+        site.next_full_sync_at = datetime.now(UTC) - timedelta(seconds=1)
+        db.session.commit()
+        (run_id,) = watchdog.start_scheduled()
+        assert db.session.get(SyncRun, run_id).kind == "full"
