@@ -208,3 +208,18 @@ def assert_catalog_equal(stored: dict, truth: dict) -> None:
         a, b = stored["products"][pid], truth["products"][pid]
         detail = {k: (a[k], b[k]) for k in b if a[k] != b[k]}
         raise AssertionError(f"{len(diffs)} products differ; first {pid}: {detail}")
+
+
+#: damage the BigCommerce plugin or the hub refuses (the product is a per-product error); the other kinds
+#: ("price_string": a number as text, NUL bytes, dates without offset) are read or repaired and stored
+REFUSED_DAMAGE = frozenset({"null_name", "categories_string", "huge_price", "long_sku", "huge_inventory"})
+
+
+def damaged_ids(truth: dict, faults: dict) -> dict[str, str]:
+    """Product id -> how the demo store serves it damaged, under ``faults`` (the dice are per id and seed)."""
+    from claudery_bigcommerce.demo_store.config import faults_from_dict
+    from claudery_bigcommerce.demo_store.faults import FaultInjector
+
+    injector = FaultInjector(faults_from_dict(faults))
+    kinds = {str(p["id"]): injector.malformed_kind(int(p["id"])) for p in truth["products"]}
+    return {pid: kind for pid, kind in kinds.items() if kind}

@@ -13,8 +13,10 @@ from hub.extensions import db
 from hub.models import Product, RunKind, Site, SyncError, SyncRun
 from hub.sync import runs
 from tests.sync_support import (
+    REFUSED_DAMAGE,
     Worker,
     assert_catalog_equal,
+    damaged_ids,
     stored_catalog,
     truth_catalog,
     unique_queue,
@@ -86,19 +88,16 @@ def _other_app(store, stop: threading.Event, exhausted: threading.Event) -> None
                 exhausted.set()
 
 
+FAULTS = {"error_rate": 0.05, "drop_rate": 0.03, "bare_429_rate": 0.02, "malformed_rate": 0.01, "seed": 3}
+
+
 def test_sync_under_faults_is_exact_and_counts_malformed(connected_site, worker_factory):
     app, site_id, store = connected_site(
         products=1500,
         seed=5,
         quota=40,
         window_ms=2000,
-        faults={
-            "error_rate": 0.05,
-            "drop_rate": 0.03,
-            "bare_429_rate": 0.02,
-            "malformed_rate": 0.01,
-            "seed": 3,
-        },
+        faults=FAULTS,
     )
     worker_factory(app, _queue(app))
     stop, exhausted = threading.Event(), threading.Event()
@@ -115,25 +114,53 @@ def test_sync_under_faults_is_exact_and_counts_malformed(connected_site, worker_
     assert any(status == 429 for (_, status) in counts), counts  # the quota really ran out
     assert run.rate_limit_wait_s > 0  # and the hub waited for it instead of failing
     assert any(status >= 500 for (_, status) in counts), counts
+    damaged = damaged_ids(truth, FAULTS)
+    refused = {pid for pid, kind in damaged.items() if kind in REFUSED_DAMAGE}
+    assert refused, "the seeds must plant refused records for this test to mean anything"
     with app.app_context():
         bad_ids = set(
             db.session.scalars(select(SyncError.product_platform_id).where(SyncError.run_id == run.id))
         )
-    if bad_ids:
-        assert run.state == "partially_failed" and run.products_failed == len(bad_ids)
-    else:
-        assert run.state == "succeeded", run.error_message
+    assert bad_ids == refused
+    assert run.state == "partially_failed" and run.products_failed == len(refused)
     stored = stored_catalog(app, site_id)
     assert_catalog_equal(stored, truth_catalog(truth, skip_ids=bad_ids))
 
 
+def test_hostile_values_fail_only_their_products_end_to_end(connected_site, worker_factory):
+    """NUL bytes, a 1e26 price, a 300-character SKU, stock over 2^31, dates without offset: on both databases."""
+    faults = {"hostile_rate": 0.06, "seed": 8}
+    app, site_id, store = connected_site(products=600, quota=0, seed=4, faults=faults)
+    worker_factory(app, _queue(app))
+    run = wait_run(app, _start(app, site_id)[0])
+    truth = store.admin.catalog()
+    damaged = damaged_ids(truth, faults)
+    refused = {pid for pid, kind in damaged.items() if kind in REFUSED_DAMAGE}
+    repaired = {pid for pid, kind in damaged.items() if kind in ("nul_text", "nul_everywhere")}
+    assert refused and repaired, "the seeds must plant both kinds for this test to mean anything"
+    assert run.state == "partially_failed" and run.products_failed == len(refused), run.error_message
+    with app.app_context():
+        errors = {
+            e.product_platform_id: e.message
+            for e in db.session.scalars(select(SyncError).where(SyncError.run_id == run.id))
+        }
+    assert set(errors) == refused | repaired
+    assert all(errors[pid].startswith("Repaired: NUL") for pid in repaired)
+    # Everything else is exact, and repaired products are stored without their NUL bytes.
+    assert_catalog_equal(stored_catalog(app, site_id), truth_catalog(truth, skip_ids=refused))
+
+
 def test_sigkill_mid_sync_resumes_exact(connected_site, worker_factory):
-    app, site_id, store = connected_site(products=3000, quota=0, seed=9, faults={"latency_ms": 60})
+    # One request in flight at 250 ms a page: the 20-page walk takes 5 s or more on any machine, so the kill
+    # lands mid-walk on a fast one too (checked below, not assumed).
+    app, site_id, store = connected_site(products=5000, quota=0, seed=9, faults={"latency_ms": 250})
     queue = _queue(app)
     first = worker_factory(app, queue, BIGCOMMERCE_MAX_CONCURRENCY="1")
     run_id, _ = _start(app, site_id)
     wait_run(app, run_id, until=lambda r: r.products_seen >= 500)
     first.kill()
+    killed = wait_run(app, run_id, until=lambda r: True)
+    assert killed.state == "running" and killed.products_seen < 5000  # the kill landed mid-walk
     worker_factory(app, queue)
     run = wait_run(app, run_id, timeout=120)
     assert run.state == "succeeded", run.error_message

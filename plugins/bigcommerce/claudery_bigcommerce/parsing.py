@@ -14,6 +14,9 @@ from typing import Any
 
 from hub.contract import CustomField, Image, Product, RecordError, Variant
 
+#: no real price reaches this; larger values cannot be quantized to cents (decimal.InvalidOperation)
+MAX_PRICE = Decimal("1e15")
+
 
 class Malformed(ValueError):
     """A field of a record has the wrong type or value; the message says which and how."""
@@ -48,6 +51,8 @@ def decimal_str(value: Any, what: str) -> str | None:
         raise Malformed(f"{what} is not a number") from None
     if not number.is_finite():
         raise Malformed(f"{what} is not a finite number")
+    if abs(number) >= MAX_PRICE:
+        raise Malformed(f"{what} is out of range")
     if number.as_tuple().exponent > -2:  # type: ignore[operator]
         number = number.quantize(Decimal("0.01"))
     return format(number, "f")

@@ -152,7 +152,7 @@ def list_products(req: Request) -> Response:
     faults = req.app.faults
     products = cat.pieces_many(chunk)  # (products deleted while this request ran are left out)
     parts = [b'{"data":[']
-    if fields == (None, set()) and not cfg.subresource_limit and faults.config.malformed_rate <= 0:
+    if fields == (None, set()) and not cfg.subresource_limit and not faults.damaging:
         # The common path: the page is one join of cached byte pieces, nothing parsed or re-serialized.
         pairs = [(b',"' + name.encode() + b'":', EMPTY_INCLUDES.get(name), name) for name in includes]
         for _, p in products:

@@ -49,6 +49,9 @@ def _store_option(value: str) -> StoreConfig:
 )
 @click.option("--malformed-rate", default=0.0, help="Share of products served malformed.")
 @click.option(
+    "--hostile-rate", default=0.0, help="Share of products served with hostile values (NUL, 1e26 price, ...)."
+)
+@click.option(
     "--paging-changes/--no-paging-changes", default=False, help="Churn the catalog while clients page."
 )
 @click.option(
@@ -57,8 +60,8 @@ def _store_option(value: str) -> StoreConfig:
 def demo_store_command(host: str, port: int, products: int, seed: int, store_hash: str | None,
                        access_token: str | None, scopes: str | None, extra_stores: tuple[str, ...], quota: int,
                        window_ms: int, latency_ms: float, jitter_ms: float, error_rate: float, drop_rate: float,
-                       slow_rate: float, bare_429_rate: float, malformed_rate: float, paging_changes: bool,
-                       config_json: str | None) -> None:  # fmt: skip
+                       slow_rate: float, bare_429_rate: float, malformed_rate: float, hostile_rate: float,
+                       paging_changes: bool, config_json: str | None) -> None:  # fmt: skip
     """Run a local stand-in for the BigCommerce store API until interrupted."""
     ctx = click.get_current_context()
     explicit = {k for k in ctx.params if ctx.get_parameter_source(k) != click.core.ParameterSource.DEFAULT}
@@ -76,7 +79,8 @@ def demo_store_command(host: str, port: int, products: int, seed: int, store_has
         first.scopes = tuple(s for s in scopes.replace(" ", ",").split(",") if s)
     cfg.stores.extend(_store_option(s) for s in extra_stores)
     fault_opts = {"latency_ms": latency_ms, "jitter_ms": jitter_ms, "error_rate": error_rate, "drop_rate": drop_rate,
-                  "slow_rate": slow_rate, "bare_429_rate": bare_429_rate, "malformed_rate": malformed_rate}  # fmt: skip
+                  "slow_rate": slow_rate, "bare_429_rate": bare_429_rate, "malformed_rate": malformed_rate,
+                  "hostile_rate": hostile_rate}  # fmt: skip
     changes = {k: v for k, v in fault_opts.items() if k in explicit}
     if "paging_changes" in explicit:
         changes["paging_changes"] = paging_changes

@@ -65,6 +65,9 @@ class FaultConfig:
     slow_ms: float = 2000.0
     bare_429_rate: float = 0.0  #: 429 without any X-Rate-Limit-* header ("platform under load")
     malformed_rate: float = 0.0  #: products served with a wrong-typed field or a null name
+    #: products served with well-typed but hostile values (NUL bytes, a 1e26 price, a 300-character SKU,
+    #: a stock level over 2^31, a date without offset): what a platform may really send and a database refuse
+    hostile_rate: float = 0.0
     paging_changes: PagingChanges = field(default_factory=PagingChanges)
     seed: int = 1  #: seeds the fault dice, so a run is reproducible
 

@@ -61,15 +61,19 @@ class FaultInjector:
                 d.slow_ms = c.slow_ms
         return d
 
+    @property
+    def damaging(self) -> bool:
+        """True when some products are served damaged (malformed or hostile)."""
+        return self.config.malformed_rate > 0 or self.config.hostile_rate > 0
+
     def malformed_kind(self, pid: int) -> str:
-        """Return how product ``pid`` is malformed ("" if it is not): stable per product and seed."""
-        rate = self.config.malformed_rate
-        if rate <= 0:
-            return ""
+        """Return how product ``pid`` is damaged ("" if it is not): stable per product and seed."""
         roll = ((pid * 2654435761 + self.config.seed * 40503) % 4294967296) / 4294967296
-        if roll >= rate:
-            return ""
-        return ("null_name", "price_string", "categories_string")[pid % 3]
+        if roll < self.config.malformed_rate:
+            return ("null_name", "price_string", "categories_string")[pid % 3]
+        if roll < self.config.malformed_rate + self.config.hostile_rate:
+            return HOSTILE_KINDS[pid % len(HOSTILE_KINDS)]
+        return ""
 
     def after_product_list(self, cat: Catalog) -> None:
         """Churn the catalog after a product-list response, if ``paging_changes`` is on."""
@@ -99,8 +103,27 @@ class FaultInjector:
                 pass
 
 
+#: well-typed but hostile values a client must survive (see ``FaultConfig.hostile_rate``)
+HOSTILE_KINDS = ("nul_text", "naive_date", "nul_everywhere", "huge_price", "long_sku", "huge_inventory")
+
+
 def malform(product: dict, kind: str) -> dict:
-    """Damage a product dict the way a buggy record would be served."""
+    """Damage a product dict the way a buggy (or hostile) record would be served."""
+    if kind == "nul_text":
+        product["name"] = f"{product.get('name', '')}\x00"
+    elif kind == "naive_date":
+        product["date_modified"] = str(product.get("date_modified", ""))[:19]
+    elif kind == "nul_everywhere":
+        product["name"] = f"\x00{product.get('name', '')}"
+        product["description"] = f"{product.get('description', '')}\x00"
+        for field in product.get("custom_fields") or []:
+            field["value"] = f"{field.get('value', '')}\x00"
+    elif kind == "huge_price":
+        product["price"] = 1e26
+    elif kind == "long_sku":
+        product["sku"] = "S" * 300
+    elif kind == "huge_inventory":
+        product["inventory_level"] = 2**40
     if kind == "null_name":
         product["name"] = None
     elif kind == "price_string":

@@ -26,7 +26,8 @@ def test_rate_limit_headers_on_every_response(make_server, make_client) -> None:
 
 
 def test_quota_exhaustion_429_and_recovery(make_server, make_client) -> None:
-    client = make_client(make_server(products=10, quota=5, window_ms=600))
+    # A 3 s window: the six requests below fit in it on a slow machine too (waiting out the reset costs <= 3 s).
+    client = make_client(make_server(products=10, quota=5, window_ms=3000))
     lefts = [int(client.get("/v3/catalog/products").headers["X-Rate-Limit-Requests-Left"]) for _ in range(5)]
     assert lefts == [4, 3, 2, 1, 0]
     r = client.get("/v3/catalog/products")
