@@ -46,6 +46,7 @@ SYNC_INTERVALS = [
     (1440, "Daily"),
 ]
 RECONCILE_INTERVALS = [(0, "Off"), (360, "Every 6 hours"), (1440, "Daily"), (10080, "Weekly")]
+FULL_INTERVALS = [(0, "Off"), (1440, "Daily"), (10080, "Weekly"), (43200, "Every 30 days")]
 
 
 class ScheduleForm(FlaskForm):
@@ -60,6 +61,11 @@ class ScheduleForm(FlaskForm):
         "Check for deleted products",
         coerce=int,
         choices=[SelectChoice(str(v), label) for v, label in RECONCILE_INTERVALS],
+    )
+    full_sync_interval_minutes = SelectField(
+        "Full resync (repairs anything a failed sync left behind)",
+        coerce=int,
+        choices=[SelectChoice(str(v), label) for v, label in FULL_INTERVALS],
     )
     submit = SubmitField("Save schedule")
 

@@ -24,6 +24,9 @@ from tests.sync_support import (
     worker_env,
 )
 
+#: real worker processes and demo stores: minutes, not seconds (run in CI; -m 'not slow' skips them)
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def worker_factory(tmp_path, redis_url):

@@ -69,9 +69,15 @@ def test_sync_pages_are_private(app, browser, site_id):
 
 def test_schedule_form_and_scheduler_start_due_incremental_runs(app, browser, site_id):
     page = f"/sites/{site_id}/sync"
-    resp = browser.submit(
-        f"{page}/schedule", {"sync_interval_minutes": "15", "reconcile_interval_minutes": "0"}, page_url=page
-    )
+    html = browser.get(page).get_data(as_text=True)
+    # the toy platform lists no ids: the page says how deleted products are found instead
+    assert 'id="reconcile-note"' in html and 'name="full_sync_interval_minutes"' in html
+    form = {
+        "sync_interval_minutes": "15",
+        "reconcile_interval_minutes": "0",
+        "full_sync_interval_minutes": "0",
+    }
+    resp = browser.submit(f"{page}/schedule", form, page_url=page)
     assert resp.status_code == 302
     assert (
         browser.submit(f"{page}/schedule", {"sync_interval_minutes": "7"}, page_url=page).status_code == 400
@@ -79,6 +85,7 @@ def test_schedule_form_and_scheduler_start_due_incremental_runs(app, browser, si
     with app.app_context():
         site = db.session.get(Site, site_id)
         assert site.sync_interval_minutes == 15 and site.next_reconcile_at is None
+        assert site.full_sync_interval_minutes == 0 and site.next_full_sync_at is None
         # Nothing is scheduled before a first successful walk...
         site.next_sync_at = utcnow() - timedelta(minutes=1)
         db.session.commit()

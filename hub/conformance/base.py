@@ -83,8 +83,8 @@ class ConformanceBase:
     resume_may_repeat: ClassVar[bool] = False
     #: metadata keys the plugin uses on purpose besides the hub's; any other key fails as a likely typo
     extra_metadata_keys: ClassVar[frozenset[str]] = frozenset()
-    #: settings for the live checks against the plugin's demo store, on top of ``settings`` and the
-    #: handle's own: typically a small page size, so that a walk spans several pages
+    #: settings for the live checks against the plugin's demo store (given to its ``demo_store`` hook
+    #: too), on top of ``settings`` and the handle's own: e.g. a small page size, so walks span pages
     demo_settings: ClassVar[Mapping[str, Any]] = {}
     #: pages a fetch may still yield after ``should_stop()`` turned True mid-walk (one that was already
     #: requested); raise it, with a comment, for a plugin that prefetches pages concurrently
@@ -119,7 +119,8 @@ class ConformanceBase:
         """A fresh store from the plugin's ``demo_store`` hook, stopped after the test; skips without one."""
         if not conformance_host.supports(self.platform, "demo_store"):
             pytest.skip("no live store: implement demo_store, or override the live_credentials fixture")
-        handle = conformance_host.call(self.platform, "demo_store", settings=dict(self.settings))
+        settings = {**self.settings, **self.demo_settings}
+        handle = conformance_host.call(self.platform, "demo_store", settings=settings)
         if handle is None:
             pytest.skip("the demo_store hook returned None: no live store")
         assert isinstance(handle, DemoStoreHandle), f"demo_store returned {handle!r}"

@@ -79,7 +79,10 @@ class CatalogChangeChecks(ConformanceBase):
         assert first.cursor is not None, "the first page of a several-page catalog has no cursor"
         read = Walk(pages=[first]).ids()
         unread = sorted(before.ids() - read)
-        read_victims = sorted(read)[: max(1, min(MAX_DELETED_FROM_FIRST_PAGE, len(read) // 2))]
+        # every product read so far but the last: the widest shift that still leaves the last one read
+        # in place (a guard may look for it), wider than any fixed overlap a plugin might rely on
+        in_order = [p.id for p in first.products] + [e.product_id for e in first.errors if e.product_id]
+        read_victims = in_order[: max(1, min(MAX_DELETED_FROM_FIRST_PAGE, len(in_order) - 1))]
         victims = {*read_victims, unread[len(unread) // 2]}  # and one the walk has not reached yet
         for product_id in sorted(victims):
             catalog_admin.delete_product(product_id)

@@ -1,4 +1,4 @@
-"""Checks against a live store (a demo store or a mock): connection test, paging, resume, stop."""
+"""Checks against a live store (a demo store or a mock): connection, paging, resume, stop, ids, taxonomy."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from hub.contract import (
     Brand,
     Category,
     ConnectionResult,
+    DemoStoreHandle,
     FetchRequest,
     PluginContext,
     Product,
@@ -28,6 +29,21 @@ from hub.plugins import PluginHost
 
 class LiveChecks(ConformanceBase):
     """The checks that run when the subclass provides ``live_credentials``; skipped otherwise."""
+
+    def test_demo_store_handle(self, conformance_host: PluginHost, demo_handle: DemoStoreHandle) -> None:
+        """The demo store's credentials are already normalized and its settings are the plugin's own.
+
+        The hub applies ``DemoStoreHandle.settings`` to its configuration and hands a plugin only the
+        keys with its prefix: a setting outside it would never reach the plugin.
+        """
+        credentials = dict(demo_handle.credentials)
+        assert self.normalize(conformance_host, credentials) == credentials, (
+            "DemoStoreHandle.credentials must be what normalize_credentials returns"
+        )
+        prefix = conformance_host.platform(self.platform).prefix
+        stray = sorted(key for key in demo_handle.settings if not key.startswith(prefix))
+        assert not stray, f"DemoStoreHandle.settings outside the plugin's prefix {prefix!r}: {stray}"
+        assert isinstance(demo_handle.base_url, str) and demo_handle.base_url.startswith("http")
 
     def test_live_connection_succeeds(
         self,

@@ -14,6 +14,7 @@ from hub.models import RunKind, SyncError, SyncRun
 from hub.models.base import utcnow
 from hub.plugins import current_host
 from hub.sync import runs
+from hub.sync.plan import can_list_ids
 from hub.views.sites import own_site
 
 bp = Blueprint("sync", __name__)
@@ -30,6 +31,7 @@ def _check_form() -> None:
 def page(site_id: int):
     """The sync dashboard."""
     site = own_site(site_id)
+    host = current_host()
     active = runs.active_run(site.id)
     return render_template(
         "sites/sync.html",
@@ -42,8 +44,11 @@ def page(site_id: int):
         schedule_form=ScheduleForm(
             sync_interval_minutes=site.sync_interval_minutes,
             reconcile_interval_minutes=site.reconcile_interval_minutes,
+            full_sync_interval_minutes=site.full_sync_interval_minutes,
         ),
-        can_sync=current_host().has_platform(site.platform) and site.connection_status != "not_connected",
+        can_sync=host.has_platform(site.platform) and site.connection_status != "not_connected",
+        # without an id listing, deletions are found by full syncs (the page says so)
+        can_list_ids=host.has_platform(site.platform) and can_list_ids(host, site.platform),
     )
 
 
@@ -89,11 +94,15 @@ def schedule(site_id: int):
     now = utcnow()
     site.sync_interval_minutes = form.sync_interval_minutes.data
     site.reconcile_interval_minutes = form.reconcile_interval_minutes.data
+    site.full_sync_interval_minutes = form.full_sync_interval_minutes.data
     site.next_sync_at = (
         now + timedelta(minutes=site.sync_interval_minutes) if site.sync_interval_minutes else None
     )
     site.next_reconcile_at = (
         now + timedelta(minutes=site.reconcile_interval_minutes) if site.reconcile_interval_minutes else None
+    )
+    site.next_full_sync_at = (
+        now + timedelta(minutes=site.full_sync_interval_minutes) if site.full_sync_interval_minutes else None
     )
     db.session.commit()
     flash("Schedule saved.", "success")

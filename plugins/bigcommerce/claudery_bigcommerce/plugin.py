@@ -52,6 +52,7 @@ def platform_info() -> PlatformInfo:
             {
                 Capability.TAXONOMY,
                 Capability.LIST_IDS,
+                Capability.FETCH_BY_IDS,
                 Capability.EXACT_PAGING,
                 Capability.INCREMENTAL,
             }
@@ -83,6 +84,14 @@ def fetch_products(
 ) -> Iterator[ProductPage]:
     """Pages of 250 products, resumable, concurrent within the store's quota."""
     return products.fetch_products(credentials, request, context)
+
+
+@hookimpl
+def fetch_products_by_ids(
+    platform: str, credentials: dict[str, Any], ids: list[str], context: PluginContext
+) -> Iterator[ProductPage]:
+    """Up to 250 products per request with ``id:in``."""
+    return products.fetch_products_by_ids(credentials, ids, context)
 
 
 @hookimpl

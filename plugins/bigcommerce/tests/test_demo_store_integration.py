@@ -119,3 +119,12 @@ def test_fetch_is_exact_under_churn_and_rate_limit() -> None:
         assert not any(status == 429 for (_, status) in counts)
     finally:
         proc.stop()
+
+
+def test_fetch_products_by_ids_returns_exactly_those_that_exist(store: Any) -> None:
+    truth = {str(p["id"]): p for p in store.admin.catalog()["products"]}
+    wanted = sorted(truth, key=int)[:3] + sorted(truth, key=int)[-300:] + ["999999999"]
+    pages = list(plugin.fetch_products_by_ids("bigcommerce", creds(store), wanted, ctx(store)))
+    got = [p.id for page in pages for p in page.products]
+    assert sorted(got, key=int) == sorted(set(wanted) - {"999999999"}, key=int)
+    assert len(pages) == 2 and sum(page.requests for page in pages) == 2  # 250 ids per request
