@@ -2,7 +2,7 @@
 
 Every setting is read from an environment variable of the same name. In development (``HUB_ENV`` unset
 or ``development``) missing secrets are generated once and kept in the instance folder, so a first run
-needs nothing. Plugins read their own settings (e.g. ``BIGCOMMERCE_API_URL``) from this configuration
+needs nothing. Plugins read their own settings (``<PLATFORM>_*`` keys, e.g. ``ACME_API_URL``) from this configuration
 and, failing that, from the environment (see ``hub.connection.plugin_context``). In production
 (``HUB_ENV=production``) the hub refuses to start without a real ``SECRET_KEY`` and
 ``HUB_ENCRYPTION_KEYS``, and says how to make them.

@@ -1,6 +1,6 @@
 """The plugin host: loads platform plugins from entry points and routes each call to one plugin.
 
-Built-in plugins (BigCommerce) are installed packages declaring the ``claudery_hub.plugins`` entry
+Built-in plugins are installed packages declaring the ``claudery_hub.plugins`` entry
 point, exactly like third-party ones. A plugin that fails to import, register or describe itself is
 logged and listed as failed; the hub keeps serving the others.
 """

@@ -45,14 +45,14 @@ CAPABILITY_HOOKS: dict[Capability, tuple[str, ...]] = {
 class PlatformInfo:
     """Who a platform plugin is: returned by :func:`~hub.contract.hookspecs.platform_info`."""
 
-    key: str  #: stable identifier stored with each site, e.g. ``"shopify"``; ``[a-z0-9_]+``
+    key: str  #: stable identifier stored with each site, e.g. ``"acme"``; ``[a-z0-9_]+``
     display_name: str  #: shown in the platform dropdown
     description: str = ""  #: one sentence shown under the dropdown
     docs_url: str = ""  #: where a merchant learns how to create the credentials
     #: the contract version the plugin was built for; the host loads only supported versions
     contract_version: int = 1
     capabilities: frozenset[Capability] = frozenset()
-    #: the prefix of the settings the plugin reads (default ``KEY_`` upper-cased, e.g. ``SHOPIFY_``); the
+    #: the prefix of the settings the plugin reads (default ``KEY_`` upper-cased, e.g. ``ACME_``); the
     #: plugin's ``context.settings`` holds only keys with this prefix plus the general ``HUB_HTTP_*`` ones
     settings_prefix: str = ""
 
@@ -156,7 +156,7 @@ def _no_usage(**counts: float) -> None:
 class PluginContext:
     """What the host gives every platform hook besides the credentials."""
 
-    #: the plugin's own settings: keys with its prefix (``PlatformInfo.prefix``, e.g. ``SHOPIFY_API_URL``)
+    #: the plugin's own settings: keys with its prefix (``PlatformInfo.prefix``, e.g. ``ACME_API_URL``)
     #: plus ``HUB_HTTP_CONNECT_TIMEOUT`` and ``HUB_HTTP_READ_TIMEOUT``; never the hub's secrets
     settings: Mapping[str, Any]
     #: the ``User-Agent`` the hub asks plugins to send

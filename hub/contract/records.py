@@ -63,7 +63,7 @@ class Product:
     (entities decoded); ``description`` stays HTML.
     """
 
-    id: str  #: the platform's product id, as a string (e.g. ``gid://shopify/Product/1``)
+    id: str  #: the platform's product id, as a string (opaque: digits, or a global id such as ``gid://…/Product/1``)
     name: str
     sku: str | None = None
     description: str | None = None  #: HTML

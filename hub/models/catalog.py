@@ -1,6 +1,6 @@
 """The synced catalog: products with queryable variants, images and custom fields; categories; brands.
 
-Platform ids are strings (Shopify's are ``gid://...``); rows are keyed on (site, platform id).
+Platform ids are strings (some platforms use ``gid://...`` global ids); rows are keyed on (site, platform id).
 """
 
 from __future__ import annotations
