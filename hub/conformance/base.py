@@ -30,6 +30,16 @@ KNOWN_METADATA_KEYS = frozenset({"label", "help", "placeholder", "secret", "orde
 MIN_SECRET_LENGTH = 4
 
 
+def close(iterator: Iterator[Any]) -> None:
+    """Close a hook's generator early (the plugin releases its session); a list's iterator has no close."""
+    getattr(iterator, "close", lambda: None)()
+
+
+def closing(iterator: Iterator[Any]) -> contextlib.AbstractContextManager[Any]:
+    """Close the iterator when the block ends, however it ends."""
+    return contextlib.closing(iterator) if hasattr(iterator, "close") else contextlib.nullcontext()
+
+
 @dataclass
 class Walk:
     """What a fetch through ``fetch_products`` gave: its pages and how it ended."""
@@ -256,7 +266,7 @@ class ConformanceBase:
         limit = max_pages or self.max_live_pages
         walk = Walk()
         it = iterator if iterator is not None else self.fetch_iter(host, credentials, request, context)
-        with contextlib.closing(it):  # close() lets the plugin release its session
+        with closing(it):  # close() lets the plugin release its session
             try:
                 for page in it:
                     walk.pages.append(page)

@@ -257,7 +257,8 @@ def _platform_failure(walk: stages.Walk, exc: PlatformError) -> str:
     elif exc.kind.transient and _retry_later(run, exc):
         return run.state
     elif exc.kind == ErrorKind.UNKNOWN:
-        log.error("sync run %s: the plugin reported an unknown error: %s", run.id, exc.message)
+        # a bug or an undocumented answer: the traceback goes to the log, the merchant gets the plain message
+        log.error("sync run %s: the plugin reported an unknown error: %s", run.id, exc.message, exc_info=exc)
     finish(run, RunState.FAILED, exc.message, exc.kind.value)
     db.session.commit()
     return run.state
