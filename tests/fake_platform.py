@@ -63,6 +63,8 @@ class FakePlatform:
     hostile: dict[str, dict] = field(default_factory=dict)
     #: ids deleted from the store while the walk reads its last page
     delete_during_walk: list[str] = field(default_factory=list)
+    #: when set, the walk refreshes its token to this value (through ``context.save_credentials``)
+    refreshed_token: str | None = None
     #: ids a full walk misses (a page-number platform whose pages shifted)
     missed_by_walk: set[str] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
@@ -133,6 +135,8 @@ class FakePlatform:
         if request.mode == FetchMode.INCREMENTAL:
             ids = [i for i in ids if self.products[i] >= request.modified_since]
         start = int(request.cursor or 0)
+        if self.refreshed_token:
+            context.save_credentials({**credentials, "token": self.refreshed_token})
         while start < len(ids):
             context.check_stop()
             chunk = ids[start : start + self.page_size]

@@ -353,3 +353,12 @@ def test_periodic_full_sync_is_scheduled(fake_site):
         db.session.commit()
         (run_id,) = watchdog.start_scheduled()
         assert db.session.get(SyncRun, run_id).kind == "full"
+
+
+def test_a_refreshed_token_is_saved_encrypted_through_the_context(fake_site):
+    app, site_id, fake = fake_site(refreshed_token="fresh-token-456")
+    assert sync(app, site_id).state == "succeeded"
+    with app.app_context():
+        site = db.session.get(Site, site_id)
+        assert credentials.stored(site)["token"] == "fresh-token-456"
+        assert "fresh-token-456" not in str(site.credentials_secret) + str(site.credentials_public)
