@@ -356,7 +356,7 @@ def test_periodic_full_sync_is_scheduled(fake_site):
 
 
 def test_a_refreshed_token_is_saved_encrypted_through_the_context(fake_site):
-    app, site_id, fake = fake_site(refreshed_token="fresh-token-456")
+    app, site_id, _fake = fake_site(refreshed_token="fresh-token-456")
     assert sync(app, site_id).state == "succeeded"
     with app.app_context():
         site = db.session.get(Site, site_id)
