@@ -11,7 +11,9 @@ declared promises while the catalog changes (exact paging under deletions, exact
 * :mod:`~hub.conformance.live`: checks against a live store (connection, paging, resuming, stopping,
   id listing, taxonomy);
 * :mod:`~hub.conformance.changes`: checks that change the live store's catalog through a
-  :class:`~hub.contract.CatalogAdmin` while the plugin reads it.
+  :class:`~hub.contract.CatalogAdmin` while the plugin reads it;
+* :mod:`~hub.conformance.sync`: the hub's real engine syncs the live store (full, incremental,
+  reconcile) in process, on a throwaway database and a real Redis.
 
 How a plugin author uses it: subclass :class:`PlatformConformance` in a test module of the plugin,
 under a name pytest collects (``Test...``), and describe the plugin::
@@ -67,12 +69,13 @@ from hub.conformance.base import Walk
 from hub.conformance.changes import CatalogChangeChecks
 from hub.conformance.live import LiveChecks
 from hub.conformance.offline import OfflineChecks
+from hub.conformance.sync import SyncChecks
 from hub.conformance.tools import NetworkBlocked, no_network, scramble
 
 __all__ = ["NetworkBlocked", "PlatformConformance", "Walk", "no_network", "scramble"]
 
 
-class PlatformConformance(OfflineChecks, LiveChecks, CatalogChangeChecks):
+class PlatformConformance(OfflineChecks, LiveChecks, CatalogChangeChecks, SyncChecks):
     """Base class of a plugin's conformance tests; subclass it as ``Test<Platform>Conformance``.
 
     See :class:`hub.conformance.base.ConformanceBase` for what the subclass sets.

@@ -2,9 +2,10 @@
 
 When you copy the template, keep this file (renamed after your platform) and:
 
-* point :class:`TestTemplateConformance` at your plugin, with your credential cases;
-* replace :class:`FakeTemplateApi` with a mock of your platform's API (or a demo store), so that the
-  live half of the conformance suite runs in CI without a real account;
+* point :class:`TestTemplateConformance` at your plugin, with your credential cases; its live half
+  runs against your ``demo_store`` hook (here the tiny fake API in ``claudery_template.fake_api``), or
+  against fixtures you provide (see ``hub/conformance/__init__.py``);
+* keep the listing style your platform has and delete the other's test class;
 * keep :func:`test_installs_and_loads_through_its_entry_point`, with your package's names.
 """
 
@@ -18,17 +19,27 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
 import responses
 
 from hub.conformance import PlatformConformance
-from hub.contract import ErrorKind, FetchRequest, PlatformError, PluginContext
+from hub.contract import (
+    DemoStoreHandle,
+    ErrorKind,
+    FetchMode,
+    FetchRequest,
+    PlatformError,
+    PluginContext,
+    StopRequested,
+)
+from hub.plugins import PluginHost
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 if importlib.util.find_spec("claudery_template") is None:
@@ -37,63 +48,34 @@ if importlib.util.find_spec("claudery_template") is None:
     # the normal way and this line does nothing.
     sys.path.insert(0, str(TEMPLATE_DIR))
 plugin = importlib.import_module("claudery_template.plugin")
+listing = importlib.import_module("claudery_template.listing")
 SHOP_URL = "https://demo.template.test"
 TOKEN = "tpl_0123456789abcdef"
 
 
-class FakeTemplateApi:
-    """The made-up platform's API, served by ``responses``: a shop with a few products.
-
-    REPLACE with a mock of your platform, or with its demo store. It checks the token like the real
-    API would, so wrong credentials get a real 401, and pages with an opaque cursor.
-    """
-
-    def __init__(self, products: int = 7) -> None:
-        self.products = [
-            {"id": 100 + n, "name": f"Product {n}", "sku": f"SKU-{n}", "price": f"{10 + n}.50"}
-            for n in range(products)
-        ]
-        self.products[4]["name"] = None  # one malformed record: must become a RecordError, not a crash
-
-    def _authorized(self, request: requests.PreparedRequest) -> bool:
-        return request.headers.get("Authorization") == f"Bearer {TOKEN}"
-
-    def ping(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-        if not self._authorized(request):
-            return 401, {}, json.dumps({"error": "invalid token"})
-        shop = {"name": "Demo Shop", "domain": "demo.template.test", "currency": "EUR"}
-        return 200, {}, json.dumps({"shop": {**shop, "product_count": len(self.products)}})
-
-    def list_products(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-        if not self._authorized(request):
-            return 401, {}, json.dumps({"error": "invalid token"})
-        params = dict(parse_qsl(urlsplit(request.url).query))
-        limit = int(params.get("limit", 100))
-        # an opaque cursor for the hub; here simply the offset, in a form nobody should parse
-        start = int(params["cursor"].removeprefix("o")) if params.get("cursor") else 0
-        page = self.products[start : start + limit]
-        following = start + limit
-        next_cursor = f"o{following}" if following < len(self.products) else None
-        body = {"products": page, "next_cursor": next_cursor, "total": len(self.products)}
-        return 200, {}, json.dumps(body)
-
-    def install(self, rsps: responses.RequestsMock) -> None:
-        rsps.add_callback(responses.GET, f"{SHOP_URL}/api/ping", callback=self.ping)
-        rsps.add_callback(responses.GET, f"{SHOP_URL}/api/products", callback=self.list_products)
-
-
 # --------------------------------------------------------------------------------------------------
-# (a) the conformance suite
+# (a) the conformance suite, once per listing style
 # --------------------------------------------------------------------------------------------------
 
 
 class TestTemplateConformance(PlatformConformance):
-    """The template passes the hub's platform conformance suite; so must every copy of it."""
+    """The template passes the hub's platform conformance suite; so must every copy of it.
+
+    The live checks run against the plugin's ``demo_store`` hook (a fresh fake shop per test), whose
+    ``admin`` lets the suite delete and change products while the plugin reads them; the sync checks
+    run the hub's engine (full, incremental, reconcile) against it end to end.
+    """
 
     plugin = plugin
     platform = "template"
     # no backoff sleeps in tests: the offline network test would otherwise wait on retries
     settings: Mapping[str, Any] = {"TEMPLATE_BACKOFF": 0}
+    # a fresh demo store of 12 products per live test (one malformed), read 3 at a time: several pages
+    demo_settings: Mapping[str, Any] = {
+        "TEMPLATE_DEMO_PRODUCTS": 12,
+        "TEMPLATE_DEMO_MALFORMED": 1,
+        "TEMPLATE_PAGE_SIZE": 3,
+    }
 
     def valid_credentials(self) -> list[dict[str, str]]:
         return [
@@ -110,21 +92,31 @@ class TestTemplateConformance(PlatformConformance):
             ({"shop_url": "   ", "api_token": "  "}, {"shop_url", "api_token"}),
         ]
 
-    @pytest.fixture
-    def live_credentials(self) -> Iterator[dict[str, Any]]:
-        """The fake API stands in for a real shop while the test runs."""
-        with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-            FakeTemplateApi().install(rsps)
-            yield {"shop_url": SHOP_URL, "api_token": TOKEN}
 
-    @pytest.fixture
-    def live_settings(self) -> Mapping[str, Any]:
-        return {"TEMPLATE_PAGE_SIZE": 3}  # 7 products → 3 pages, so resuming is really tested
+class TestTemplateBareArrayConformance(TestTemplateConformance):
+    """The same suite with the bare-array listing (offset paging, totals and links in headers)."""
+
+    settings: Mapping[str, Any] = {**TestTemplateConformance.settings, "TEMPLATE_LISTING": "bare"}
 
 
 # --------------------------------------------------------------------------------------------------
 # the template's own behaviour (keep the ones that still apply after your changes)
 # --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shop() -> Iterator[DemoStoreHandle]:
+    """A fake shop of 7 products (104 malformed) over real HTTP."""
+    handle = plugin.demo_store("template", {"TEMPLATE_DEMO_PRODUCTS": 7, "TEMPLATE_DEMO_MALFORMED": 1})
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+def _fetch(handle: DemoStoreHandle, request: FetchRequest | None = None, **settings: Any) -> list[Any]:
+    context = PluginContext(settings={"TEMPLATE_PAGE_SIZE": 3, **settings})
+    return list(plugin.fetch_products("template", handle.credentials, request or FetchRequest(), context))
 
 
 def test_normalize_keeps_only_scheme_and_host() -> None:
@@ -194,19 +186,105 @@ def test_fetch_stops_at_once_on_auth_failure() -> None:
     assert len(responses.calls) == 1  # retrying cannot fix a refused token
 
 
-def test_fetch_reports_malformed_records_and_goes_on() -> None:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        FakeTemplateApi().install(rsps)
-        pages = list(
+@responses.activate
+def test_a_stop_during_backoff_raises_stop_requested_promptly() -> None:
+    """A stop while waiting to retry ends the call with StopRequested, not after the whole backoff."""
+    responses.add(responses.GET, f"{SHOP_URL}/api/products", status=503)
+    stop = threading.Event()
+    threading.Timer(0.2, stop.set).start()
+    context = PluginContext(
+        settings={"TEMPLATE_BACKOFF": 30, "TEMPLATE_MAX_RETRIES": 3}, should_stop=stop.is_set
+    )
+    started = time.monotonic()
+    with pytest.raises(StopRequested):
+        list(
             plugin.fetch_products(
-                "template",
-                {"shop_url": SHOP_URL, "api_token": TOKEN},
-                FetchRequest(),
-                PluginContext(settings={"TEMPLATE_PAGE_SIZE": 3}),
+                "template", {"shop_url": SHOP_URL, "api_token": TOKEN}, FetchRequest(), context
             )
         )
-    assert [len(p.products) for p in pages] == [3, 2, 1]
+    # the backoff before the first retry is 30 s: stopping well inside it proves the sleep checks stops
+    assert time.monotonic() - started < 15
+    assert len(responses.calls) == 1
+
+
+@pytest.mark.parametrize("style", ["wrapped", "bare"])
+def test_fetch_reports_malformed_records_and_goes_on(shop: DemoStoreHandle, style: str) -> None:
+    pages = _fetch(shop, TEMPLATE_LISTING=style)
+    ids = [p.id for page in pages for p in page.products]
+    assert ids == ["100", "101", "102", "103", "105", "106"]
     assert [(e.product_id, e.message) for p in pages for e in p.errors] == [("104", "name is missing")]
+    assert pages[-1].cursor is None and all(page.cursor for page in pages[:-1])
+    assert {page.total for page in pages} == {7}
+
+
+def test_records_map_to_neutral_fields(shop: DemoStoreHandle) -> None:
+    """Stock, buyability, sale price and images are the plugin's verdicts, in the contract's terms."""
+    products = {p.id: p for page in _fetch(shop) for p in page.products}
+    first, second, draft = products["100"], products["101"], products["103"]
+    assert (first.in_stock, first.inventory_level, first.sale_price) == (False, 0, "9.00")
+    assert (second.in_stock, second.inventory_level, second.sale_price) == (None, None, None)
+    assert (draft.purchasable, draft.is_visible) == (False, False)
+    assert first.url == f"{shop.base_url}/products/product-0" and first.handle == "product-0"
+    assert first.images[0].thumbnail_url and first.images[0].is_thumbnail
+    assert first.date_modified is not None and first.date_modified.utcoffset().total_seconds() == 0
+
+
+@pytest.mark.parametrize("style", ["wrapped", "bare"])
+def test_incremental_fetch_filters_inclusively(shop: DemoStoreHandle, style: str) -> None:
+    before = {p.id: p for page in _fetch(shop, TEMPLATE_LISTING=style) for p in page.products}
+    bound = before["102"].date_modified
+    request = FetchRequest(mode=FetchMode.INCREMENTAL, modified_since=bound)
+    ids = {p.id for page in _fetch(shop, request, TEMPLATE_LISTING=style) for p in page.products}
+    assert ids == {pid for pid, p in before.items() if p.date_modified >= bound}
+    assert "102" in ids and "101" not in ids
+
+
+def test_bare_listing_resumes_exactly_after_deletions_before_the_cursor(shop: DemoStoreHandle) -> None:
+    """The offset guard: deleting read products (and the last one read) skips nothing on resume."""
+    first = _fetch(shop, TEMPLATE_LISTING="bare")[0]
+    for product_id in ("100", "101", "102"):
+        shop.admin.delete_product(product_id)
+    rest = _fetch(shop, FetchRequest(cursor=first.cursor), TEMPLATE_LISTING="bare")
+    resumed = [p.id for page in rest for p in page.products] + [e.product_id for p in rest for e in p.errors]
+    assert sorted(resumed) == ["103", "104", "105", "106"]
+
+
+def test_conformance_catches_a_missing_deletion_safeguard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the offset guard the bare listing skips products, and the conformance suite says so."""
+    monkeypatch.setattr(listing, "_window_slid", lambda first_id, last_id: False)
+    suite = TestTemplateBareArrayConformance()
+    host = PluginHost(autoload=False, plugins=[("template", plugin)])
+    handle = plugin.demo_store("template", suite.demo_settings)
+    try:
+        with pytest.raises(AssertionError, match=r"lost \d+ surviving products"):
+            suite.test_live_deletion_between_pages_loses_no_survivor(
+                host, handle.credentials, suite.demo_settings, handle.admin, "continue"
+            )
+    finally:
+        handle.stop()
+
+
+def test_list_product_ids_and_taxonomy_report_usage(shop: DemoStoreHandle) -> None:
+    usage: list[dict[str, float]] = []
+    context = PluginContext(settings={}, record_usage=lambda **counts: usage.append(counts))
+    ids = list(plugin.list_product_ids("template", shop.credentials, context))
+    categories = list(plugin.fetch_categories("template", shop.credentials, context))
+    assert ids == [str(100 + n) for n in range(7)]
+    assert [c.parent_id for c in categories] == [None, "1", None]
+    assert [u["requests"] for u in usage] == [1, 1]
+
+
+def test_fetch_products_by_ids_skips_unknown_ids(shop: DemoStoreHandle) -> None:
+    context = PluginContext(settings={})
+    pages = list(
+        plugin.fetch_products_by_ids("template", shop.credentials, ["103", "101", "999", "x"], context)
+    )
+    assert sorted(p.id for page in pages for p in page.products) == ["101", "103"]
+
+
+def test_admin_product_url_needs_no_secret() -> None:
+    url = plugin.admin_product_url("template", {"shop_url": SHOP_URL}, "101")
+    assert url == f"{SHOP_URL}/admin/products/101"
 
 
 # --------------------------------------------------------------------------------------------------
