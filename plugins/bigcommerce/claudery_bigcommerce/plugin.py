@@ -167,6 +167,7 @@ def register_commands(cli: click.Group) -> None:
 def demo_store(platform: str, settings: Mapping[str, Any]) -> DemoStoreHandle | None:
     """Start the local demo store and return how to connect to it."""
     try:
+        from .demo_store.catalog_admin import DemoCatalogAdmin
         from .demo_store.server import DemoStoreServer
     except ImportError as exc:
         raise RuntimeError(
@@ -182,6 +183,7 @@ def demo_store(platform: str, settings: Mapping[str, Any]) -> DemoStoreHandle | 
         ),
         settings={"BIGCOMMERCE_API_URL": base_url},
         stop=server.stop,
+        admin=DemoCatalogAdmin(server),
     )
 
 

@@ -1,7 +1,7 @@
 """The BigCommerce plugin passes the hub's platform conformance suite (:mod:`hub.conformance`).
 
-The live half runs against the local demo store (``claudery_bigcommerce.demo_store.testing``), a real
-HTTP server in its own process, so no BigCommerce account is needed.
+The live half runs against the local demo store that the plugin's ``demo_store`` hook starts (a real HTTP
+server), so no BigCommerce account is needed.
 """
 
 from __future__ import annotations
@@ -9,13 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pytest
 from claudery_bigcommerce import plugin
-from claudery_bigcommerce.demo_store.testing import (  # noqa: F401 - fixtures used by name
-    DemoStoreProcess,
-    demo_store,
-    demo_store_factory,
-)
 
 from hub.conformance import PlatformConformance
 
@@ -30,6 +24,9 @@ class TestBigCommerceConformance(PlatformConformance):
     platform = "bigcommerce"
     # the offline network test would otherwise back off between retries for seconds
     settings: Mapping[str, Any] = {"BIGCOMMERCE_BACKOFF_BASE": 0, "BIGCOMMERCE_MAX_RETRIES": 1}
+    # The live half runs against the plugin's own demo store (its demo_store hook, with a CatalogAdmin):
+    # 500 products in pages of 50, so resuming from a cursor and deletions between pages are really tested.
+    demo_settings: Mapping[str, Any] = {"BIGCOMMERCE_PAGE_SIZE": 50}
 
     def valid_credentials(self) -> list[dict[str, str]]:
         return [
@@ -57,14 +54,3 @@ class TestBigCommerceConformance(PlatformConformance):
             ({"store_hash": "abc123", "access_token": TOKEN, "account_uuid": "not-a-uuid"}, {"account_uuid"}),
             ({"store_hash": " ", "access_token": "\n"}, {"store_hash", "access_token"}),
         ]
-
-    @pytest.fixture
-    def live_credentials(self, demo_store: DemoStoreProcess) -> dict[str, Any]:  # noqa: F811
-        return plugin.normalize_credentials(
-            "bigcommerce", {"store_hash": demo_store.store_hash, "access_token": demo_store.access_token}
-        )
-
-    @pytest.fixture
-    def live_settings(self, demo_store: DemoStoreProcess) -> Mapping[str, Any]:  # noqa: F811
-        # 200 products in pages of 50: several pages, so resuming from a cursor is really tested
-        return {"BIGCOMMERCE_API_URL": demo_store.base_url, "BIGCOMMERCE_PAGE_SIZE": 50}
