@@ -189,7 +189,7 @@ def make_core(
         updated=max(updated, created),
         published=created + 600 if status == "ACTIVE" else None,
         n_variants=force_variants or variant_count(a[15], max_variants),
-        n_media=force_media if force_media >= 0 else media_count(a[1] * 7 + a[2], max_media),
+        n_media=force_media if force_media >= 0 else media_count(a[1] ^ a[2], max_media),
         n_metafields=a[3] % 6,
         price=price,
         compare=(price * 5 // 4) if a[10] % 5 == 0 else None,
