@@ -90,11 +90,11 @@ class Catalog:
         self.collections = env.collections
         self.collection_index = {c["id"]: i for i, c in enumerate(self.collections)}
         ids = gen.product_ids(seed, products)
-        # guaranteed huge products, so even a small catalog exercises nested paging
-        forced_v = {
-            ids[i]: max_variants if k == 0 else 260 + (k * 97) % 700
-            for k, i in enumerate(range(3, len(ids), 5000))
-        }
+        # guaranteed huge products (one at the maximum, more from the middle on, every 5,000), so even a
+        # small catalog exercises nested paging
+        forced_v = {ids[i]: 260 + (k * 97) % 700 for k, i in enumerate(range(len(ids) // 2, len(ids), 5000))}
+        if len(ids) > 3:
+            forced_v[ids[3]] = max_variants
         forced_m = {ids[i]: max_media for i in range(7, len(ids), 5000)}
         nc = len(self.collections)
         self.cores: dict[int, Core] = {
