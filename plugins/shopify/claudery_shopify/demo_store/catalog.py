@@ -115,7 +115,7 @@ class Catalog:
         self.version = 0
         self.lock = threading.RLock()
         self._sorted: dict[str, tuple[int, list[tuple[Any, int]]]] = {}
-        self._nodes: OrderedDict[int, tuple[Core, dict[str, Any]]] = OrderedDict()
+        self._nodes: OrderedDict[int, tuple[Core, str, dict[str, Any]]] = OrderedDict()
         self._cache_limit = max(1, cache_products)
         self.events: deque[Event] = deque(maxlen=max(1, event_log_limit))
         self._seq = 0
@@ -124,12 +124,13 @@ class Catalog:
     # -- reading ------------------------------------------------------------------------------------
     def node(self, core: Core) -> dict[str, Any]:
         """The GraphQL node of ``core`` (cached while the product is unchanged)."""
+        kind = self.env.malformed(core.id)  # a fault switched at run time must reach cached products
         hit = self._nodes.get(core.id)
-        if hit is not None and hit[0] is core:
-            return hit[1]
-        node = product_node(self.env, core)
+        if hit is not None and hit[0] is core and hit[1] == kind:
+            return hit[2]
+        node = product_node(self.env, core, kind)
         with self.lock:
-            self._nodes[core.id] = (core, node)
+            self._nodes[core.id] = (core, kind, node)
             if len(self._nodes) > self._cache_limit:
                 self._nodes.popitem(last=False)
         return node

@@ -13,12 +13,11 @@ from claudery_shopify.demo_store.connections import connection, encode_cursor, p
 from claudery_shopify.demo_store.generator import Core, Env
 
 
-def product_node(env: Env, core: Core) -> dict[str, Any]:
-    """Build the node of one product."""
+def product_node(env: Env, core: Core, kind: str = "") -> dict[str, Any]:
+    """Build the node of one product (``kind``: how it is malformed, "" if it is not)."""
     pid, seed = core.id, env.seed
     axes = gen.option_axes(core.n_variants)
     html = gen.description_html(seed, core)
-    kind = env.malformed(pid)
     node: dict[str, Any] = {}
 
     def back_reference(_args: dict[str, Any] | None = None) -> dict[str, Any]:
