@@ -116,7 +116,6 @@ class DemoStoreConfig:
     # -- data semantics -----------------------------------------------------------------------------
     status_filter_default: str = "all"  #: guess: products without status: filter return "all" or "active"
     inventory_requires_read_inventory: bool = False  #: guess: totalInventory/inventoryQuantity scope
-    count_limit_default: int = 10_000  #: productsCount(limit:) default (SDL); above it AT_LEAST
     max_variants: int = 2000  #: the largest generated product (Shopify allows 2,048)
     max_media: int = 50  #: most media per generated product (the real limit is a guess: 250)
     # -- bulk operations ----------------------------------------------------------------------------
