@@ -69,7 +69,9 @@ def main() -> None:
 
     base_rss = rss_mb()
     t0 = time.perf_counter()
-    server = DemoStoreServer(DemoStoreConfig(products=args.products, throttle=False)).start()
+    server = DemoStoreServer(DemoStoreConfig(products=args.products, throttle=False))
+    server.freeze_catalogs()  # as the command does: this process is the demo store's own
+    server.start()
     startup = time.perf_counter() - t0
     app = server.app
     shop = app.shops[server.shop]

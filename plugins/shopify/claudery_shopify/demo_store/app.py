@@ -6,7 +6,6 @@ the benchmark time the server's own work without the network.
 
 from __future__ import annotations
 
-import gc
 import re
 import secrets
 import threading
@@ -109,10 +108,6 @@ class DemoStoreApp:
         self.shops: dict[str, ShopState] = {}
         for n, sc in enumerate(config.shops):
             self._add_install(n, sc)
-        # The catalogs are long-lived: move them out of the collector's way, or every full collection
-        # walks hundreds of thousands of objects in the middle of some request.
-        gc.collect()
-        gc.freeze()
         self.counts: Counter[tuple[str, int, str]] = Counter()
         self.costs: dict[str, list[int]] = {}
         self._count_lock = threading.Lock()

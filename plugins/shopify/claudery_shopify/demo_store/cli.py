@@ -112,7 +112,9 @@ def demo_store_command(host: str, port: int, products: int, seed: int, plan: str
 
 def run(cfg: DemoStoreConfig) -> None:
     """Start the server, print the readiness lines, serve until SIGTERM/SIGINT."""
-    server = DemoStoreServer(cfg).start()
+    server = DemoStoreServer(cfg)
+    server.freeze_catalogs()
+    server.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import socket
 import threading
 import time
@@ -82,6 +83,15 @@ class DemoStoreServer:
         self.app = DemoStoreApp(self.config)
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
+
+    def freeze_catalogs(self) -> None:
+        """Move the long-lived catalogs out of the garbage collector's way (a dedicated process only).
+
+        Otherwise every full collection walks hundreds of thousands of objects in the middle of some
+        request (a 100 to 300 ms stall at 100,000 products). Process-wide, so not done for in-process use.
+        """
+        gc.collect()
+        gc.freeze()
 
     def start(self) -> DemoStoreServer:
         """Bind and serve in a background thread; returns once the socket is listening."""

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import requests
 from claudery_shopify.demo_store.config import DemoStoreConfig, ShopConfig
 from claudery_shopify.demo_store.launch import build_config
 from claudery_shopify.demo_store.server import DemoStoreServer
@@ -14,34 +13,7 @@ from claudery_shopify.demo_store.testing import (  # noqa: F401 - fixtures
     shopify_demo_store,
     shopify_demo_store_factory,
 )
-
-
-class GraphQL:
-    """Calls one shop's Admin GraphQL endpoint the way a Shopify client does."""
-
-    def __init__(self, server: DemoStoreServer, token: str | None = None, shop: str | None = None) -> None:
-        self.server = server
-        self.session = requests.Session()
-        self.token = token or server.access_token
-        self.shop = shop or server.shop
-
-    def post(self, query: str, variables: dict | None = None, *, token: str | None = None,
-             version: str = "2026-10", **kw: Any) -> requests.Response:  # fmt: skip
-        headers = {"X-Shopify-Access-Token": token if token is not None else self.token}
-        body = {"query": query, "variables": variables}
-        return self.session.post(
-            self.server.graphql_url(version, self.shop), json=body, headers=headers, timeout=30, **kw
-        )
-
-    def __call__(self, query: str, variables: dict | None = None, **kw: Any) -> dict[str, Any]:
-        resp = self.post(query, variables, **kw)
-        assert resp.status_code == 200, resp.text
-        return resp.json()
-
-    def admin(self, method: str, path: str, body: Any = None) -> Any:
-        resp = self.session.request(method, f"{self.server.base_url}/__demo/{path}", json=body, timeout=60)
-        resp.raise_for_status()
-        return resp.json()
+from shopify_demo_support import GraphQL
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import GraphQL
+from shopify_demo_support import GraphQL
 
 PRODUCT_FIELDS = "id title handle status vendor productType tags updatedAt"
 

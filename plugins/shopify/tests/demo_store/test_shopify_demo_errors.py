@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 from claudery_shopify.demo_store.server import DemoStoreServer
-from conftest import GraphQL
+from shopify_demo_support import GraphQL
 
 INVALID_TOKEN = {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
 

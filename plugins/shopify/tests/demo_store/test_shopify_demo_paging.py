@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from conftest import GraphQL
+from shopify_demo_support import GraphQL
 
 PAGE = """query Page($first: Int, $last: Int, $after: String, $before: String, $sortKey: ProductSortKeys,
                  $reverse: Boolean, $query: String) {
