@@ -17,7 +17,8 @@ from claudery_shopify.demo_store.config import SHOP_STATES
 from claudery_shopify.demo_store.responses import Response, json_response
 
 if TYPE_CHECKING:
-    from claudery_shopify.demo_store.app import DemoStoreApp, ShopState
+    from claudery_shopify.demo_store.app import DemoStoreApp
+    from claudery_shopify.demo_store.shops import ShopState
 
 
 def _error(status: int, message: str) -> Response:

@@ -7,18 +7,16 @@ the benchmark time the server's own work without the network.
 from __future__ import annotations
 
 import re
-import secrets
 import threading
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
 
 import orjson
 
 from claudery_shopify.demo_store import errors as err
+from claudery_shopify.demo_store import formats as fmt
 from claudery_shopify.demo_store import generator as gen
 from claudery_shopify.demo_store.bulk import BulkManager
 from claudery_shopify.demo_store.catalog import Catalog
@@ -29,6 +27,13 @@ from claudery_shopify.demo_store.ratelimit import Clock, LeakyBucket
 from claudery_shopify.demo_store.responses import Response, errors_string, json_response
 from claudery_shopify.demo_store.root import RequestInfo, mutation_root, query_root
 from claudery_shopify.demo_store.service import GraphQLService, Prepared
+from claudery_shopify.demo_store.shops import (
+    AppInstall,
+    ShopState,
+    authenticate,
+    expand_scopes,
+    token_exchange,
+)
 from claudery_shopify.demo_store.webhooks import EVENT_TOPICS, WebhookHub, rest_product
 
 _GRAPHQL_PATH = re.compile(r"/admin/api/([^/]+)/graphql\.json")
@@ -37,47 +42,6 @@ INVENTORY_FIELDS = {
     ("Product", "totalInventory"): "read_inventory",
     ("ProductVariant", "inventoryQuantity"): "read_inventory",
 }
-
-
-def expand_scopes(granted: tuple[str, ...]) -> frozenset[str]:
-    """Granted scopes plus what they imply (``write_X`` implies ``read_X``)."""
-    out = set(granted)
-    out.update("read_" + s[len("write_") :] for s in granted if s.startswith("write_"))
-    return frozenset(out)
-
-
-@dataclass
-class AppInstall:
-    """One app installed on one shop: its credentials, scopes and cost bucket."""
-
-    client_id: str
-    client_secret: str
-    granted: tuple[str, ...]
-    scopes: frozenset[str]
-    bucket: LeakyBucket
-    install_id: int
-
-
-@dataclass
-class ShopState:
-    """One shop: catalog, plan, state and the apps installed on it."""
-
-    handle: str
-    name: str
-    plan: str
-    state: str
-    currency: str
-    shop_id: int
-    catalog: Catalog
-    installs: dict[str, AppInstall] = field(default_factory=dict)
-    tokens: dict[str, tuple[AppInstall, float | None]] = field(
-        default_factory=dict
-    )  #: token -> (app, expiry)
-
-    @property
-    def domain(self) -> str:
-        """``{handle}.myshopify.com``."""
-        return f"{self.handle}.myshopify.com"
 
 
 class DemoStoreApp:
@@ -182,8 +146,8 @@ class DemoStoreApp:
             return
         payload = {
             "admin_graphql_api_id": op.gid,
-            "completed_at": gen.iso(op.completed or 0),
-            "created_at": gen.iso(op.created),
+            "completed_at": fmt.iso(op.completed or 0),
+            "created_at": fmt.iso(op.created),
             "error_code": op.error_code and op.error_code.lower(),
             "status": op.status.lower(),
             "type": "query",
@@ -244,11 +208,11 @@ class DemoStoreApp:
             self.count("unknown shop", 404)
             return self._not_found()
         if rest == "/admin/oauth/access_token":
-            resp = self._token_exchange(shop, method, headers, body)
+            resp = token_exchange(self, shop, method, headers, body)
             self.count("POST /admin/oauth/access_token", resp.status)
             return resp
         if rest == "/admin/oauth/access_scopes.json":
-            install = self._auth(shop, headers)
+            install = authenticate(shop, headers, self.clock.time())
             resp = (
                 json_response(200, {"access_scopes": [{"handle": s} for s in install.granted]})
                 if install
@@ -280,62 +244,6 @@ class DemoStoreApp:
             return supported[0]  # retired: documented fall-forward
         return supported[0] if self.config.invalid_version == "fall_forward" else None
 
-    def _auth(self, shop: ShopState, headers: dict[str, str]) -> AppInstall | None:
-        token = headers.get("x-shopify-access-token", "").strip()
-        entry = shop.tokens.get(token)
-        if entry is None:
-            return None
-        install, expires = entry
-        if expires is not None and self.clock.time() >= expires:
-            shop.tokens.pop(token, None)
-            return None
-        return install
-
-    def _token_exchange(self, shop: ShopState, method: str, headers: dict[str, str], body: bytes) -> Response:
-        """The client-credentials grant: a token that expires after ``token_lifetime_s`` demo seconds."""
-        if method != "POST":
-            return errors_string(405, "Method Not Allowed")
-        if "json" in headers.get("content-type", ""):
-            try:
-                form = {k: str(v) for k, v in orjson.loads(body or b"{}").items()}
-            except (orjson.JSONDecodeError, AttributeError):
-                form = {}
-        else:
-            form = dict(parse_qsl(body.decode("utf-8", "replace")))
-        status = self.config.client_credentials_error_status
-        if form.get("grant_type") != "client_credentials":
-            return json_response(
-                400,
-                {
-                    "error": "unsupported_grant_type",
-                    "error_description": "The grant_type must be client_credentials.",
-                },
-            )
-        install = shop.installs.get(form.get("client_id", ""))
-        if install is None:
-            known = any(form.get("client_id") in s.installs for s in self.shops.values())
-            if known:
-                return json_response(
-                    status,
-                    {
-                        "error": "shop_not_permitted",
-                        "error_description": "Client credentials cannot be performed on this shop.",
-                    },
-                )
-            return json_response(
-                status, {"error": "invalid_client", "error_description": "Client authentication failed."}
-            )
-        if not secrets.compare_digest(form.get("client_secret", ""), install.client_secret):
-            return json_response(
-                status, {"error": "invalid_client", "error_description": "Client authentication failed."}
-            )
-        token = "shpat_" + secrets.token_hex(16)
-        lifetime = self.config.token_lifetime_s
-        shop.tokens[token] = (install, self.clock.time() + lifetime)
-        return json_response(
-            200, {"access_token": token, "scope": ",".join(install.granted), "expires_in": int(lifetime)}
-        )
-
     def _graphql(
         self,
         shop: ShopState,
@@ -345,7 +253,7 @@ class DemoStoreApp:
         body: bytes,
         request_id: str,
     ) -> Response:
-        install = self._auth(shop, headers)
+        install = authenticate(shop, headers, self.clock.time())
         if install is None:
             self.count("graphql", 401)
             return errors_string(401, err.INVALID_TOKEN)

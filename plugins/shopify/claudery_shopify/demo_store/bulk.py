@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from graphql import GraphQLSyntaxError, OperationDefinitionNode, parse, validate
 
-from claudery_shopify.demo_store import generator as gen
+from claudery_shopify.demo_store import formats as fmt
 from claudery_shopify.demo_store.errors import FieldError
 from claudery_shopify.demo_store.executor import CONNECTION, Compiler, Execution, FieldPlan
 
@@ -55,8 +55,8 @@ class BulkOperation:
             "status": self.status,
             "type": "QUERY",
             "errorCode": self.error_code,
-            "createdAt": gen.iso(self.created),
-            "completedAt": gen.iso(self.completed) if self.completed else None,
+            "createdAt": fmt.iso(self.created),
+            "completedAt": fmt.iso(self.completed) if self.completed else None,
             "objectCount": str(self.objects),
             "rootObjectCount": str(self.roots),
             "fileSize": str(self.file_size) if done and self.file_size else None,

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from claudery_shopify.demo_store import formats as fmt
 from claudery_shopify.demo_store import generator as gen
 from claudery_shopify.demo_store.connections import decode_cursor, encode_cursor, page_size
 from claudery_shopify.demo_store.errors import FieldError
@@ -55,7 +56,7 @@ class Event:
         return {
             "seq": self.seq,
             "at": self.at,
-            "at_iso": gen.iso(self.at),
+            "at_iso": fmt.iso(self.at),
             "kind": self.kind,
             "id": f"gid://shopify/Product/{self.product_id}",
             "product_id": self.product_id,
@@ -66,7 +67,7 @@ class Event:
 
 def _time_value(ts: int | None) -> str:
     """A timestamp as Shopify's cursors carry it: ``"2026-06-24 14:40:33.000000"``."""
-    return gen.iso(ts or 0).replace("T", " ").replace("Z", ".000000")
+    return fmt.iso(ts or 0).replace("T", " ").replace("Z", ".000000")
 
 
 class Catalog:

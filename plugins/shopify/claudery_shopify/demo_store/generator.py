@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import random
-import re
 import struct
-import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from claudery_shopify.demo_store import words as w
+from claudery_shopify.demo_store.formats import html_escape, iso, money, slug, strip_html
 
 ANCHOR_EPOCH = 1_764_547_200  # 2025-12-01T00:00:00Z: generated timestamps are before it, edits after
 FIRST_CREATED = 1_577_836_800  # 2020-01-01
@@ -40,37 +38,6 @@ _unpack16 = struct.Struct("<16I").unpack
 def draws(seed: int, key: int, salt: int) -> tuple[int, ...]:
     """Return 16 uniform 32-bit integers determined by ``(seed, key, salt)`` (about a microsecond)."""
     return _unpack16(hashlib.blake2b(b"%d:%d:%d" % (seed, key, salt)).digest())
-
-
-def iso(ts: int | float) -> str:
-    """GraphQL ``DateTime``: UTC with ``Z``."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
-
-
-def money(cents: int) -> str:
-    """``Money`` (variant price): two decimals, as captures show ``"50.00"``."""
-    return f"{cents // 100}.{cents % 100:02d}"
-
-
-def decimal_amount(cents: int) -> str:
-    """``MoneyV2.amount`` (a Decimal): trailing zeros trimmed to one, as captures show ``"50.0"``."""
-    whole, frac = divmod(cents, 100)
-    return f"{whole}.{frac:02d}".rstrip("0") + ("0" if frac == 0 else "")
-
-
-_NON_SLUG = re.compile(r"[^a-z0-9]+")
-_TAGS = re.compile(r"<[^>]+>")
-
-
-def slug(text: str) -> str:
-    """An ASCII URL handle: accents folded (ñ -> n), other non-ASCII dropped."""
-    folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
-    return _NON_SLUG.sub("-", folded).strip("-") or "item"
-
-
-def strip_html(html: str) -> str:
-    """``Product.description``: the HTML with tags removed."""
-    return _TAGS.sub("", html).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").strip()
 
 
 class Core:
@@ -226,17 +193,11 @@ def description_html(seed: int, core: Core) -> str:
     a = draws(seed, core.id, 1)
     if a[0] % 20 == 0:
         return ""
-    parts = [f"<p>{_html_escape(w.SENTENCES[a[1 + i] % len(w.SENTENCES)])}</p>" for i in range(1 + a[5] % 3)]
+    parts = [f"<p>{html_escape(w.SENTENCES[a[1 + i] % len(w.SENTENCES)])}</p>" for i in range(1 + a[5] % 3)]
     if a[6] % 3 == 0:
-        items = "".join(
-            f"<li>{_html_escape(w.SENTENCES[a[7 + i] % len(w.SENTENCES)])}</li>" for i in range(3)
-        )
+        items = "".join(f"<li>{html_escape(w.SENTENCES[a[7 + i] % len(w.SENTENCES)])}</li>" for i in range(3))
         parts.append(f"<ul>{items}</ul>")
     return "".join(parts)
-
-
-def _html_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def option_axes(n: int) -> list[tuple[str, tuple[str, ...]]]:

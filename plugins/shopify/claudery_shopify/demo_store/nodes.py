@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from claudery_shopify.demo_store import formats as fmt
 from claudery_shopify.demo_store import generator as gen
 from claudery_shopify.demo_store.connections import connection, encode_cursor, page_size, positional
 from claudery_shopify.demo_store.generator import Core, Env
@@ -102,8 +103,8 @@ def product_node(env: Env, core: Core, kind: str = "") -> dict[str, Any]:
         cur = env.currency
         amount = "NaN" if kind == "bad_price" else None
         return {
-            "minVariantPrice": {"amount": amount or gen.decimal_amount(lo), "currencyCode": cur},
-            "maxVariantPrice": {"amount": amount or gen.decimal_amount(hi), "currencyCode": cur},
+            "minVariantPrice": {"amount": amount or fmt.decimal_amount(lo), "currencyCode": cur},
+            "maxVariantPrice": {"amount": amount or fmt.decimal_amount(hi), "currencyCode": cur},
         }
 
     def total_inventory(_args: dict[str, Any]) -> int:
@@ -125,7 +126,7 @@ def product_node(env: Env, core: Core, kind: str = "") -> dict[str, Any]:
         return gen.media_node(env, core, 1) if core.n_media else None
 
     def description(args: dict[str, Any]) -> str:
-        text = gen.strip_html(html)
+        text = fmt.strip_html(html)
         n = args.get("truncateAt")
         return text if n is None or len(text) <= n else text[: max(0, n - 1)].rstrip() + "…"
 
@@ -143,9 +144,9 @@ def product_node(env: Env, core: Core, kind: str = "") -> dict[str, Any]:
             "productType": core.product_type,
             "status": core.status,
             "tags": list(core.tags),
-            "createdAt": gen.iso(core.created),
-            "updatedAt": gen.iso(core.updated),
-            "publishedAt": gen.iso(core.published) if core.published else None,
+            "createdAt": fmt.iso(core.created),
+            "updatedAt": fmt.iso(core.updated),
+            "publishedAt": fmt.iso(core.published) if core.published else None,
             "onlineStoreUrl": f"https://{env.domain}/products/{handle}" if core.published else None,
             "totalInventory": total_inventory,
             "tracksInventory": True,

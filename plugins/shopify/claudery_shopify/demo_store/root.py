@@ -11,8 +11,9 @@ from claudery_shopify.demo_store.connections import connection, encode_cursor, p
 from claudery_shopify.demo_store.errors import FieldError, access_denied
 
 if TYPE_CHECKING:
-    from claudery_shopify.demo_store.app import AppInstall, DemoStoreApp, ShopState
+    from claudery_shopify.demo_store.app import DemoStoreApp
     from claudery_shopify.demo_store.executor import Execution
+    from claudery_shopify.demo_store.shops import AppInstall, ShopState
 
 PRODUCT_TYPES = {
     "Product",

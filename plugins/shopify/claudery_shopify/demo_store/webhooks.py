@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from claudery_shopify.demo_store import generator as gen
+from claudery_shopify.demo_store import formats as fmt
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 TOPICS = {
@@ -173,7 +173,7 @@ class WebhookHub:
                         }
                     ]
             sid = next(self._ids)
-            stamp = gen.iso(now)
+            stamp = fmt.iso(now)
             node = {
                 "__typename": "WebhookSubscription",
                 "id": f"gid://shopify/WebhookSubscription/{sid}",
@@ -237,7 +237,7 @@ class WebhookHub:
                 "X-Shopify-API-Version": sub["apiVersion"],
                 "X-Shopify-Webhook-Id": str(uuid.uuid4()),
                 "X-Shopify-Event-Id": event_id,
-                "X-Shopify-Triggered-At": gen.iso(triggered_at).replace("Z", ".000Z"),
+                "X-Shopify-Triggered-At": fmt.iso(triggered_at).replace("Z", ".000Z"),
             }
             copies = 2 if self.duplicate_rate and self._rng.random() < self.duplicate_rate else 1
             for _ in range(copies):

@@ -10,7 +10,7 @@ import orjson
 import pytest
 from claudery_shopify.demo_store.app import DemoStoreApp
 from claudery_shopify.demo_store.config import DemoStoreConfig
-from claudery_shopify.demo_store.generator import decimal_amount, money
+from claudery_shopify.demo_store.formats import decimal_amount, money
 from shopify_demo_support import GraphQL
 
 GID = re.compile(r"^gid://shopify/(Product|ProductVariant|MediaImage|Video|Metafield|Collection)/\d+$")
