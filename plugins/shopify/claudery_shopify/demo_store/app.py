@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Any
 
 import orjson
+from graphql import DocumentNode, FieldNode, OperationDefinitionNode, SelectionSetNode, execute_sync
 
 from claudery_shopify.demo_store import errors as err
 from claudery_shopify.demo_store import formats as fmt
@@ -21,7 +22,7 @@ from claudery_shopify.demo_store import generator as gen
 from claudery_shopify.demo_store.bulk import BulkManager
 from claudery_shopify.demo_store.catalog import Catalog
 from claudery_shopify.demo_store.config import PLANS, DemoStoreConfig, ShopConfig
-from claudery_shopify.demo_store.executor import Execution
+from claudery_shopify.demo_store.executor import INTROSPECTION, Execution
 from claudery_shopify.demo_store.faults import FaultInjector
 from claudery_shopify.demo_store.ratelimit import Clock, LeakyBucket
 from claudery_shopify.demo_store.responses import Response, errors_string, json_response
@@ -369,6 +370,8 @@ class DemoStoreApp:
         info = RequestInfo(version)
         build = mutation_root if mutation else query_root
         root = build(self, shop, install, info, execution)
+        if any(p.kind == INTROSPECTION for p in prepared.plans):
+            root.update(self._introspection(prepared))
         data, actual = execution.run(root, prepared.plans, root_name, ())
         if mutation:
             actual = requested
@@ -394,6 +397,23 @@ class DemoStoreApp:
         for _ in range(info.products_pages):
             self.faults.after_products_page(shop.catalog)
         return resp
+
+    def _introspection(self, prepared: Prepared) -> dict[str, Any]:
+        """``__schema`` / ``__type`` answers (by response key), from graphql-core's own executor."""
+        # only the introspection fields: the others are ours (and would be null to graphql-core)
+        keep = tuple(
+            s
+            for s in prepared.operation.selection_set.selections
+            if isinstance(s, FieldNode) and s.name.value in ("__schema", "__type")
+        )
+        op = prepared.operation
+        operation = OperationDefinitionNode(operation=op.operation, name=op.name, directives=op.directives,
+                                            variable_definitions=op.variable_definitions,
+                                            selection_set=SelectionSetNode(selections=keep))  # fmt: skip
+        document = DocumentNode(definitions=(operation, *prepared.document.fragments.values()))
+        result = execute_sync(self.service.schema, document, variable_values=prepared.variables)
+        data = result.data or {}
+        return {p.key: data.get(p.key) for p in prepared.plans if p.kind == INTROSPECTION}
 
     def _bulk_file(self, path: str) -> Response:
         match = _BULK_PATH.fullmatch(path)

@@ -140,11 +140,14 @@ class Catalog:
         """The current core of product ``pid`` (None if it does not exist)."""
         return self.cores.get(pid)
 
-    def search(self, query: str | None, status_default: str = "all") -> Search:
-        """Compile a ``query:`` string for this catalog."""
-        return compile_search(
+    def search(self, query: str | None, status_default: str = "all", lag_s: float = 0.0) -> Search:
+        """Compile a ``query:`` string for this catalog (``lag_s``: the search index's delay)."""
+        search = compile_search(
             query, status_default=status_default, sku_of=self._skus, collection_index=self.collection_index
         )
+        if lag_s > 0 and search.predicate is not None:
+            search.indexed_until = self.now() - lag_s
+        return search
 
     def _skus(self, core: Core) -> list[str | None]:
         return [gen.variant_sku(self.seed, core, k) for k in range(1, core.n_variants + 1)]

@@ -114,8 +114,12 @@ class DemoStoreConfig:
     unknown_shop_body: str = "json"  #: guess: unknown shop 404 body "json" ({"errors":"Not Found"}) or "html"
     locked_body: str = "The requested shop is currently locked"  #: guess: exact 423 text
     # -- data semantics -----------------------------------------------------------------------------
+    search_index_lag_s: float = (
+        0.0  #: observed, size unknown: filtered queries miss products changed this recently
+    )
     status_filter_default: str = "all"  #: guess: products without status: filter return "all" or "active"
     inventory_requires_read_inventory: bool = False  #: guess: totalInventory/inventoryQuantity scope
+    variants_count_ignores_query: bool = True  #: observed: productVariantsCount(query:) counts every variant
     max_variants: int = 2000  #: the largest generated product (Shopify allows 2,048)
     max_media: int = 50  #: most media per generated product (the real limit is a guess: 250)
     # -- bulk operations ----------------------------------------------------------------------------

@@ -40,9 +40,9 @@ from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective
 
 from claudery_shopify.demo_store.errors import FieldError, access_denied, entry
 
-LEAF, OBJECT, CONNECTION, TYPENAME = 0, 1, 2, 3
+LEAF, OBJECT, CONNECTION, TYPENAME, INTROSPECTION = 0, 1, 2, 3, 4
 FREE_TYPES = ("PageInfo",)
-DEFINED_COSTS = {("QueryRoot", "productsCount"): 10}
+DEFINED_COSTS = {("QueryRoot", "productsCount"): 10, ("QueryRoot", "productVariantsCount"): 10}
 MUTATION_COST = 10
 
 
@@ -140,7 +140,9 @@ class Compiler:
         for key, nodes in collected.items():
             name = nodes[0].name.value
             plan = FieldPlan(key, name, nodes[0], obj.name)
-            if name != "__typename":
+            if name.startswith("__") and name != "__typename":
+                plan.kind = INTROSPECTION  # __schema / __type: answered by graphql-core (see app.py)
+            elif name != "__typename":
                 field_def = obj.fields[name]
                 plan.field_def = field_def
                 gtype = field_def.type
@@ -216,6 +218,9 @@ class Execution:
             if kind == TYPENAME:
                 out[p.key] = tname
                 continue
+            if kind == INTROSPECTION:
+                out[p.key] = obj.get(p.key)
+                continue
             v = obj.get(p.name)
             if field_scopes:
                 need = field_scopes.get((tname, p.name))
@@ -266,7 +271,7 @@ class Execution:
         return max((sum(self._field_cost(p) for p in plans) for plans in by_type.values()), default=0)
 
     def _field_cost(self, p: FieldPlan) -> int:
-        if p.kind in (LEAF, TYPENAME):
+        if p.kind in (LEAF, TYPENAME, INTROSPECTION):
             return 0
         if p.defined_cost is not None:
             return p.defined_cost

@@ -234,6 +234,11 @@ def variant_inventory(seed: int, core: Core, k: int) -> int:
     return ((core.id // 7 + k * 37 + seed) % 61) - (3 if (core.id + k) % 17 == 0 else 0)
 
 
+def variant_updated(core: Core, k: int) -> int:
+    """``updatedAt`` of variant ``k``: at most an hour before its product's (never before its creation)."""
+    return max(core.created, core.updated - (k * 13) % 3600)
+
+
 def variant_sku(seed: int, core: Core, k: int) -> str | None:
     """SKU of variant ``k``: sometimes null, sometimes empty (real shops have both)."""
     u = (core.id * 31 + k * 2654435761 + seed) % _U32
@@ -254,7 +259,7 @@ def variant_node(env: Env, core: Core, k: int, axes: list, product: Callable[...
     price = variant_price(core, k)
     inventory = variant_inventory(env.seed, core, k)
     policy = "CONTINUE" if u % 9 == 0 else "DENY"
-    vupdated = max(core.created, core.updated - (k * 13) % 3600)
+    vupdated = variant_updated(core, k)
     gid = f"gid://shopify/ProductVariant/{vid}"
     return {
         "__typename": "ProductVariant",

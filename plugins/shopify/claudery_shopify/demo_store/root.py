@@ -9,6 +9,7 @@ from claudery_shopify.demo_store import generator as gen
 from claudery_shopify.demo_store.config import PLAN_NAMES, READ_PRODUCTS
 from claudery_shopify.demo_store.connections import connection, encode_cursor, positional
 from claudery_shopify.demo_store.errors import FieldError, access_denied
+from claudery_shopify.demo_store.variants import variants_connection, variants_count
 
 if TYPE_CHECKING:
     from claudery_shopify.demo_store.app import DemoStoreApp
@@ -64,7 +65,7 @@ def query_root(
 
     def products(args: dict[str, Any]) -> dict[str, Any]:
         need("products")
-        search = cat.search(args.get("query"), cfg.status_filter_default)
+        search = cat.search(args.get("query"), cfg.status_filter_default, cfg.search_index_lag_s)
         if search.warnings:
             info.search_warnings = (info.search_warnings or []) + [
                 {"path": ["products"], "query": args.get("query"), "warnings": search.warnings}
@@ -83,9 +84,22 @@ def query_root(
 
     def products_count(args: dict[str, Any]) -> dict[str, Any]:
         need("productsCount")
-        search = cat.search(args.get("query"), cfg.status_filter_default)
+        search = cat.search(args.get("query"), cfg.status_filter_default, cfg.search_index_lag_s)
         count, precision = cat.count(search, args.get("limit"))
         return {"count": count, "precision": precision}
+
+    def product_variants(args: dict[str, Any]) -> dict[str, Any]:
+        need("productVariants")
+        conn, warnings = variants_connection(cat, args)
+        if warnings:
+            info.search_warnings = (info.search_warnings or []) + [
+                {"path": ["productVariants"], "query": args.get("query"), "warnings": warnings}
+            ]
+        return conn
+
+    def product_variants_count(args: dict[str, Any]) -> dict[str, Any]:
+        need("productVariantsCount")
+        return variants_count(cat, args, cfg.variants_count_ignores_query)
 
     def _lookup(gid: str, want: str | None = None) -> dict[str, Any] | None:
         parsed = parse_gid(gid)
@@ -245,6 +259,8 @@ def query_root(
         "products": products,
         "productsCount": products_count,
         "productVariant": lambda a: (need("productVariant"), _lookup(a["id"], "ProductVariant"))[1],
+        "productVariants": product_variants,
+        "productVariantsCount": product_variants_count,
         "collection": collection,
         "collections": collections,
         "node": node,

@@ -20,7 +20,7 @@ from claudery_shopify.demo_store.generator import Core
 Predicate = Callable[[Core], bool]
 TIME_FIELDS = {"updated_at": "updated", "created_at": "created", "published_at": "published"}
 TEXT_FIELDS = {"vendor": "vendor", "product_type": "product_type", "handle": "handle"}
-_TOKEN = re.compile(
+TOKEN_PATTERN = re.compile(
     r"""\s*(\(|\)|-?[A-Za-z_]+:(?:[<>]=?)?(?:'[^']*'|"[^"]*"|[^\s()]*)|'[^']*'|"[^"]*"|[^\s()]+)"""
 )
 
@@ -32,9 +32,14 @@ class Search:
     predicate: Predicate | None
     warnings: list[dict[str, str]] = field(default_factory=list)
     updated_min: int | None = None  #: every match has updated >= this (set when the query is a plain AND)
+    indexed_until: float | None = None  #: search-index lag: products changed after this are not found yet
 
     def __call__(self, core: Core) -> bool:
-        return self.predicate is None or self.predicate(core)
+        if self.predicate is None:
+            return True
+        if self.indexed_until is not None and core.updated > self.indexed_until:
+            return False
+        return self.predicate(core)
 
 
 def parse_time(text: str) -> int:
@@ -60,7 +65,7 @@ def compile_search(
     terms: list[Any] = []
     has_status = False
     if query and query.strip():
-        tokens = [t for t in _TOKEN.findall(query) if t]
+        tokens = [t for t in TOKEN_PATTERN.findall(query) if t]
         pos = 0
         ors: list[list[Predicate]] = [[]]
         while pos < len(tokens):
