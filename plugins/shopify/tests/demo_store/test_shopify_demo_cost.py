@@ -137,3 +137,16 @@ def test_costs_are_counted_per_operation(make_server) -> None:
     assert rows[("query Page", 200, "")] == 3 and rows[("query {shop}", 200, "")] == 1
     costs = {r["operation"]: r for r in counts["costs"]}
     assert costs["query Page"]["requested"] == 3 * (2 + 3 * 1) and costs["query Page"]["requests"] == 3
+
+
+def test_each_app_on_a_shop_has_its_own_bucket(make_server) -> None:
+    server = make_server(products=300, time_scale=0.001,
+                         shops=[{}, {"access_token": "second-app", "client_id": "second-app-id"}])  # fmt: skip
+    first, second = GraphQL(server), GraphQL(server, token="second-app")
+    query = "{ products(first: 250) { nodes { id options { name } variants(first: 250) { nodes { id } } } } }"
+    for _ in range(20):  # drain the first app's bucket (167 points a time)
+        if "errors" in first(query):
+            break
+    assert first(query)["errors"][0]["extensions"]["code"] == "THROTTLED"
+    status = second(query)["extensions"]["cost"]["throttleStatus"]
+    assert status["currentlyAvailable"] >= 2000 - 167
