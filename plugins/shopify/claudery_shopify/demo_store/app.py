@@ -59,6 +59,7 @@ class DemoStoreApp:
             retries=config.webhook_retries,
             retry_delay_ms=config.webhook_retry_delay_ms,
             duplicate_rate=config.webhook_duplicate_rate,
+            reorder_rate=config.webhook_reorder_rate,
             delay_ms=config.webhook_delay_ms,
         )
         self.bulk = BulkManager(
