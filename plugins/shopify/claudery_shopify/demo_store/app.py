@@ -48,10 +48,10 @@ INVENTORY_FIELDS = {
 class DemoStoreApp:
     """All shops of one demo-store server and the request pipeline in front of them."""
 
-    def __init__(self, config: DemoStoreConfig) -> None:
+    def __init__(self, config: DemoStoreConfig, clock: Clock | None = None) -> None:
         config.validate()
         self.config = config
-        self.clock = Clock(config.time_scale)
+        self.clock = clock or Clock(config.time_scale)  #: injectable: tests may drive time themselves
         self.faults = FaultInjector(config.faults)
         self.service = GraphQLService()
         self.webhooks = WebhookHub(
