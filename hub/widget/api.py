@@ -24,8 +24,9 @@ from hub.contract import Product as ProductRecord
 from hub.contract import StoreInfo
 from hub.extensions import csrf, db
 from hub.models import Site, WidgetSettings
+from hub.ops import metrics
 from hub.plugins import current_host
-from hub.widget.ratelimit import RateLimiter
+from hub.widget.ratelimit import UNKNOWN_KEY, RateLimiter
 from hub.widget.search import SearchOptions, in_stock, search_products
 from hub.widget.settings import settings_by_key
 
@@ -123,10 +124,16 @@ def _off(reason: str | None = None) -> Response:
     return resp
 
 
-def _limited(key: str, origin: str | None) -> Response | None:
-    decision = _limiter().check(key[:64] or "-", request.remote_addr or "-")
+def _limited(settings: WidgetSettings | None, origin: str | None) -> Response | None:
+    """A 429 answer when this client (or the site key as a whole) is over its limit, else None.
+
+    Requests naming no known key are counted too, in one per-client bucket: random keys buy nothing.
+    """
+    bucket = settings.site_key if settings is not None else UNKNOWN_KEY
+    decision = _limiter().check(bucket, request.remote_addr or "-")
     if decision.allowed:
         return None
+    metrics.widget_refused(request.endpoint or "-")
     resp = _json({"error": "rate_limited", "retry_after": decision.retry_after}, 429, origin=origin)
     resp.headers["Retry-After"] = str(decision.retry_after)
     return resp
@@ -147,10 +154,10 @@ def _resolve(require_enabled: bool = True) -> tuple[WidgetSettings | None, Respo
     """(settings, early response, origin to allow) for this request's key and origin."""
     key = (request.args.get("key") or "").strip()
     origin = request.headers.get("Origin")
-    limited = _limited(key, origin)
+    settings = settings_by_key(key)
+    limited = _limited(settings, origin)
     if limited is not None:
         return None, limited, None
-    settings = settings_by_key(key)
     if settings is None:
         return None, _off(), None
     preview = _is_preview(settings, origin)
@@ -185,6 +192,7 @@ def config() -> Response:
         "currency": info.get("currency") or None,
     }
     cache = "no-store" if _is_preview(settings, origin) else f"public, max-age={CONFIG_MAX_AGE}"
+    metrics.widget_request("config")
     return _json(payload, origin=origin, cache=cache)
 
 
@@ -206,6 +214,7 @@ def search() -> Response:
     )
     site: Site = settings.site
     rows = search_products(db.session, site.id, query, opts) if query else []
+    metrics.widget_request("search")
     link = _link_builder(site)
     currency = (site.store_info or {}).get("currency") or None
     results = [_public(product, brand, link, currency) for product, brand in rows]
@@ -216,8 +225,12 @@ def _preflight() -> Response:
     origin = request.headers.get("Origin")
     key = (request.args.get("key") or "").strip()
     settings = settings_by_key(key)
+    allowed = settings is not None and origin and origin_allowed(settings, origin)
+    limited = _limited(settings, origin if allowed else None)
+    if limited is not None:
+        return limited
     resp = Response(status=204)
-    if settings is not None and origin and origin_allowed(settings, origin):
+    if allowed:
         resp.headers["Access-Control-Allow-Origin"] = origin
         resp.headers["Access-Control-Allow-Methods"] = "GET"
         resp.headers["Access-Control-Max-Age"] = "600"
