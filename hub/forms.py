@@ -17,7 +17,15 @@ class SignupForm(FlaskForm):
 
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)]
+        "Password",
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=1024,
+                message=f"The password must have at least {MIN_PASSWORD_LENGTH} characters (at most 1024).",
+            ),
+        ],
     )
     confirm = PasswordField("Repeat password", validators=[EqualTo("password", "The passwords differ.")])
     submit = SubmitField("Create account")
