@@ -39,10 +39,13 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
+SITE_NAME_MAX = 200
+
+
 class SiteForm(FlaskForm):
     """Create or rename a site."""
 
-    name = StringField("Site name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Site name", validators=[DataRequired(), Length(max=SITE_NAME_MAX)])
     submit = SubmitField("Save")
 
 

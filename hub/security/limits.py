@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import logging
 
+import click
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 log = logging.getLogger(__name__)
 MAX_ID = 2**31 - 1
+
+
+#: the CLI's id arguments: the same bounds as URLs, so ``hub sites test 99999999999999999999`` is a message
+CLI_ID = click.IntRange(1, MAX_ID)
 
 
 class IdConverter(IntegerConverter):

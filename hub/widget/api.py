@@ -16,6 +16,7 @@ import logging
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user
@@ -28,7 +29,7 @@ from hub.ops import metrics
 from hub.plugins import current_host
 from hub.widget.ratelimit import UNKNOWN_KEY, RateLimiter
 from hub.widget.search import SearchOptions, in_stock, search_products
-from hub.widget.settings import settings_by_key
+from hub.widget.settings import settings_by_key, store_origins
 
 log = logging.getLogger(__name__)
 bp = Blueprint("widget_api", __name__, url_prefix="/widget/v1")
@@ -215,7 +216,7 @@ def search() -> Response:
     site: Site = settings.site
     rows = search_products(db.session, site.id, query, opts) if query else []
     metrics.widget_request("search")
-    link = _link_builder(site)
+    link = _link_builder(site, settings)
     currency = (site.store_info or {}).get("currency") or None
     results = [_public(product, brand, link, currency) for product, brand in rows]
     return _json({"enabled": True, "query": query, "results": results}, origin=origin)
@@ -241,8 +242,35 @@ def _preflight() -> Response:
 # ----- public product data ----------------------------------------------------------------------------
 
 
-def _link_builder(site: Site):
-    """A function product -> storefront URL, from the platform plugin (no platform code in the hub)."""
+def _store_hosts(site: Site, settings: WidgetSettings) -> set[str]:
+    """The hosts product links may point to: the store's own (connection test) and the allowed origins."""
+    hosts = set()
+    for origin in (*store_origins(site), *(settings.allowed_origins or [])):
+        host = urlsplit(origin).hostname
+        if host:
+            hosts.add(host.lower())
+    return hosts
+
+
+def _on_store(url: str, hosts: set[str]) -> bool:
+    """Is ``url`` an http(s) URL on one of ``hosts`` or their subdomains (``www.``)?"""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    return any(host == h or host.endswith("." + h) for h in hosts)
+
+
+def _link_builder(site: Site, settings: WidgetSettings):
+    """A function product -> storefront URL, from the platform plugin (no platform code in the hub).
+
+    Only links to the store's own domains are passed on: a link elsewhere (a plugin bug, or product
+    data pointing off-site) would send shoppers to a page the merchant does not control.
+    """
+    hosts = _store_hosts(site, settings)
     host = current_host()
     if not host.has_platform(site.platform) or not host.supports(site.platform, "storefront_product_url"):
         return lambda product: None
@@ -256,7 +284,7 @@ def _link_builder(site: Site):
         except Exception:  # a plugin bug must not break the shopper's answer; the link is just left out
             log.exception("storefront_product_url failed for site %s", site.id)
             return None
-        return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+        return url if isinstance(url, str) and _on_store(url, hosts) else None
 
     return build
 
@@ -276,7 +304,9 @@ def _public(product, brand: str | None, link, currency: str | None) -> dict:
     if sale is not None and price is not None and Decimal(sale) >= Decimal(price):
         sale = None  # not a reduction: show one price
     image = (
-        product.thumbnail_url if (product.thumbnail_url or "").startswith(("https://", "http://")) else None
+        product.thumbnail_url
+        if (product.thumbnail_url or "").lower().startswith(("https://", "http://"))
+        else None
     )
     return {
         "id": product.platform_id,
