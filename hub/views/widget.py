@@ -11,6 +11,7 @@ from hub.extensions import db
 from hub.forms import ActionForm
 from hub.models import Product, WidgetSettings
 from hub.plugins import current_host
+from hub.security.public_url import public_origin
 from hub.views.sites import own_site
 from hub.widget.forms import WidgetForm
 from hub.widget.settings import settings_for, store_origins
@@ -76,7 +77,7 @@ def settings(site_id: int):
             return redirect(url_for("widget.settings", site_id=site.id))
     else:
         _fill(form, widget)
-    hub_origin = request.host_url.rstrip("/")
+    hub_origin = public_origin()
     searchable = db.session.scalar(
         select(func.count())
         .select_from(Product)

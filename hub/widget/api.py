@@ -27,6 +27,7 @@ from hub.extensions import csrf, db
 from hub.models import Site, WidgetSettings
 from hub.ops import metrics
 from hub.plugins import current_host
+from hub.security.public_url import public_origin
 from hub.widget.ratelimit import UNKNOWN_KEY, RateLimiter
 from hub.widget.search import SearchOptions, in_stock, search_products
 from hub.widget.settings import settings_by_key, store_origins
@@ -88,7 +89,7 @@ def _limiter() -> RateLimiter:
 
 
 def _hub_origin() -> str:
-    return request.host_url.rstrip("/")
+    return public_origin()
 
 
 def origin_allowed(settings: WidgetSettings, origin: str | None) -> bool:
