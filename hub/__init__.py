@@ -68,6 +68,9 @@ def create_app(
     app.register_blueprint(platform.bp)
     app.register_blueprint(plugins_page.bp)
     from hub.ops import views as ops_views
+    from hub.views import notifications
+
+    app.register_blueprint(notifications.bp)
 
     app.register_blueprint(ops_views.bp)
     app.register_blueprint(ops_views.health_bp)
