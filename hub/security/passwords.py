@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 import threading
-from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -69,9 +68,16 @@ def verify(password_hash: str, password: str) -> tuple[bool, bool]:
     return _bounded(check)
 
 
-@cache
+_dummy_lock = threading.Lock()
+_dummy: list[str] = []
+
+
 def _dummy_hash() -> str:
-    return _hasher.hash(secrets.token_urlsafe(16))
+    # Made once, under the bound like any hash: 16 first log-ins for unknown emails must not make 16.
+    with _dummy_lock:
+        if not _dummy:
+            _dummy.append(hash_password(secrets.token_urlsafe(16)))
+        return _dummy[0]
 
 
 def verify_unknown(password: str) -> bool:
