@@ -59,10 +59,19 @@ def _prepare(tmp: Path, products: int = 2000) -> tuple[str, str]:
             "INSTANCE_PATH": str(tmp / "instance"),
         }
     )
+    # Migrate in a child process: Alembic's logging set-up would disable this process's existing loggers.
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "b" * 32,
+        "HUB_ENCRYPTION_KEYS": BENCH_KEY,
+        "HUB_PLUGINS_AUTOLOAD": "0",
+        "HUB_INSTANCE_PATH": str(tmp / "instance"),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "hub.cli", "db", "upgrade"], env=env, check=True, cwd=ROOT, capture_output=True
+    )
     with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
         site = make_site("bench@example.com")
         words = ["glass", "jar", "linen", "towel", "lid", "preserve", "kilner", "mason", "cork", "seal"]
         add_catalog(

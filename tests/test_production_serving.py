@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from hub.extensions import db
-from tests.conftest import TEST_KEY, make_app
-from tests.widget_support import add_catalog, make_site, product, widget_for
+from tests.conftest import TEST_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOP = "https://jar-linen.example"
@@ -29,16 +27,9 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_gunicorn_workers_share_metrics(tmp_path, redis_url):
-    database = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
-    app = make_app(database, tmp_path)
-    with app.app_context():
-        from flask_migrate import upgrade
+    from bench.bench_security import _prepare
 
-        upgrade()
-        site = make_site("gunicorn@example.com")
-        add_catalog(site.id, [product(1, "Glass jar", price="3.00")])
-        key = widget_for(site).site_key
-        db.engine.dispose()
+    database, key = _prepare(tmp_path, products=1)
     port = _free_port()
     env = {
         **os.environ,
