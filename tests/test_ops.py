@@ -169,6 +169,10 @@ def test_metrics_need_the_token_or_an_admin(database_url, tmp_path, redis_url, a
         "hub_redis_up 1.0",
     ):
         assert line in text, line
+    total = next(
+        ln for ln in text.splitlines() if ln.startswith('hub_sync_run_duration_seconds_sum{platform="toy"}')
+    )
+    assert 119.0 < float(total.split()[-1]) < 130.0  # 4 finished runs of ~30 s each
     assert "hub_queue_depth" in text and "hub_login_failures" in text and "hub_widget_requests" in text
     admin = _admin_browser(metrics_app)
     assert admin.get("/metrics").status_code == 200

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from flask import Flask
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import case, func, select
+from sqlalchemy import case, extract, func, select
 
 from hub.extensions import db
 from hub.models import Product, RunState, Site, SyncRun
@@ -27,7 +27,7 @@ def duration_seconds(dialect: str):
     """A SQL expression of a run's wall time in seconds, on SQLite or PostgreSQL."""
     if dialect == "sqlite":
         return (func.julianday(SyncRun.finished_at) - func.julianday(SyncRun.started_at)) * 86400.0
-    return func.extract("epoch", SyncRun.finished_at - SyncRun.started_at)
+    return extract("epoch", SyncRun.finished_at - SyncRun.started_at)
 
 
 class DatabaseCollector(Collector):
