@@ -34,6 +34,7 @@ def create_app(
     app.config.update(build_config(Path(app.instance_path), test_config))
     files.private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     redaction.install()
+    redaction.register(app.config["SMTP_PASSWORD"], app.config["HUB_METRICS_TOKEN"])
     logging_setup.configure(app.config["HUB_LOG_FORMAT"])
     logging.getLogger("hub").setLevel(logging.INFO)
     passwords.configure(

@@ -95,6 +95,8 @@ def test_admin_sees_runs_across_sites_with_filters(app):
     assert shown("stuck") == {ids["stuck0"], ids["stuck1"]}
     assert shown("attention") == {ids["ok1"], ids["failed1"], ids["stuck1"]}
     assert shown("nonsense") == set(ids.values())
+    index = admin.get("/ops/").get_data(as_text=True)
+    assert 'id="attention"' in index and "m1@example.com" in index and "m0@example.com" not in index
     usage = admin.get("/ops/usage").get_data(as_text=True)
     assert "Shop 0" in usage and "Shop 1" in usage and ">360<" in usage  # 3 runs x 120 requests per day
 

@@ -107,9 +107,13 @@ def index():
     overview = _redis_or_none(queues.queue_overview) if current_app.config.get("REDIS_URL") else None
     workers = _redis_or_none(queues.workers) if overview is not None else None
     counts = dict(db.session.execute(select(SyncRun.state, func.count()).group_by(SyncRun.state)).all())
-    attention = db.session.scalar(
-        select(func.count()).select_from(Site).where(Site.connection_status == "needs_attention")
-    )
+    attention = db.session.execute(
+        select(Site, User.email)
+        .join(User, User.id == Site.owner_id)
+        .where(Site.connection_status == "needs_attention")
+        .order_by(Site.id)
+        .limit(200)
+    ).all()
     return render_template(
         "ops/index.html", queues=overview, workers=workers, counts=counts, attention=attention
     )

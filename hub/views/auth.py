@@ -20,11 +20,11 @@ from hub.forms import LoginForm, SignupForm
 from hub.models import User
 from hub.ops import metrics
 from hub.security import passwords
+from hub.security.limits import MAX_ID
 from hub.security.login_throttle import current_throttle
 from hub.security.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
-MAX_ID = 2**31 - 1
 
 
 @login_manager.user_loader
