@@ -196,3 +196,12 @@ def test_the_worker_loop_sends_alerts(database_url, tmp_path, app, smtp, redis_u
         worker.terminate()
         worker.wait(timeout=30)
     assert [m["To"] for m in inbox.messages] == ["worker@example.com"]
+
+
+def test_the_smtp_password_never_reaches_the_logs(database_url, tmp_path, app, caplog):
+    import logging
+
+    make_app(database_url, tmp_path, SMTP_HOST="127.0.0.1", SMTP_PASSWORD="smtp-pass-9f8e7d6c5b")
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("hub.test").warning("login to SMTP with %s failed", "smtp-pass-9f8e7d6c5b")
+    assert "smtp-pass-9f8e7d6c5b" not in caplog.text and "login to SMTP with" in caplog.text
