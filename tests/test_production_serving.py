@@ -46,6 +46,7 @@ def test_gunicorn_workers_share_metrics(tmp_path, redis_url):
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": "2",
         "GUNICORN_THREADS": "2",
+        "WIDGET_RATE_LIMIT_PER_CLIENT": "100000",  # this test is one client sending up to 300 searches
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
