@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -26,10 +26,21 @@ def create_app(
     """Build the hub. ``test_config`` overrides settings; ``plugins`` registers extra plugin objects."""
     instance_path = os.environ.get("HUB_INSTANCE_PATH") or (test_config or {}).get("INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path and str(Path(instance_path).resolve()))
+    from hub import logging_setup
+    from hub.security import files, headers, limits, passwords, public_url
+
+    files.private_dir(Path(app.instance_path))
     app.config.update(build_config(Path(app.instance_path), test_config))
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    files.private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     redaction.install()
+    redaction.register(app.config["SMTP_PASSWORD"], app.config["HUB_METRICS_TOKEN"])
+    logging_setup.configure(app.config["HUB_LOG_FORMAT"])
     logging.getLogger("hub").setLevel(logging.INFO)
+    passwords.configure(
+        app.config["HUB_PASSWORD_HASH_CONCURRENCY"], app.config["HUB_PASSWORD_HASH_WAIT_SECONDS"]
+    )
+    public_url.install(app)
+    limits.install_converters(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
@@ -56,26 +67,22 @@ def create_app(
     app.register_blueprint(sites.bp)
     app.register_blueprint(platform.bp)
     app.register_blueprint(plugins_page.bp)
+    from hub.ops import views as ops_views
+    from hub.views import notifications
+
+    app.register_blueprint(notifications.bp)
+
+    app.register_blueprint(ops_views.bp)
+    app.register_blueprint(ops_views.health_bp)
     _mount_plugin_routes(app)
 
     @app.context_processor
     def site_tabs():
         return {"site_links": site_links}
 
-    @app.errorhandler(404)
-    def not_found(_exc):
-        return render_template("error.html", title="Not found", message="There is nothing here."), 404
-
-    @app.errorhandler(400)
-    def bad_request(exc):
-        return render_template("error.html", title="Bad request", message=exc.description), 400
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+    limits.install_error_pages(app)
+    headers.install(app)
+    app.jinja_env.filters["http_url"] = http_url
 
     return app
 
@@ -96,6 +103,12 @@ def _mount_plugin_routes(app: Flask) -> None:
             logging.getLogger(__name__).exception("plugin %s: routes could not be mounted", name)
             continue
         csrf.exempt(blueprint)
+
+
+def http_url(value: str | None) -> str | None:
+    """``value`` when it is an http(s) URL, else None: ``<img src>`` never gets ``javascript:`` or ``data:``."""
+    text = (value or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) else None
 
 
 def site_links(site) -> list[dict[str, str]]:

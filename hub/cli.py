@@ -14,11 +14,34 @@ from sqlalchemy import select
 from hub import create_app, credentials, encryption
 from hub.connection import record, test_credentials
 from hub.extensions import db
+from hub.forms import SITE_NAME_MAX
 from hub.models import Site, User
 from hub.plugins import PlatformNotFound, current_host, host_from_config
+from hub.security.limits import CLI_ID
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), help="Claudery Hub.")
+class HubGroup(FlaskGroup):
+    """The root group: errors an operator can fix are a clear message and exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        """Run the command; known failures (configuration, keys, input) become ``ClickException``."""
+        from sqlalchemy.exc import OperationalError
+
+        from hub.config import ConfigError
+        from hub.encryption import SecretsError
+        from hub.security.passwords import HashingBusy
+
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, SecretsError, HashingBusy) as exc:
+            raise click.ClickException(str(exc)) from None
+        except OperationalError as exc:
+            # The driver's text can carry the database URL; the class and the first line of the cause do not.
+            cause = str(exc.orig).splitlines()[0][:200] if exc.orig is not None else type(exc).__name__
+            raise click.ClickException(f"the database is unavailable or not migrated ({cause})") from None
+
+
+@click.group(cls=HubGroup, create_app=lambda: create_app(), help="Claudery Hub.")
 def cli() -> None:
     """Root group."""
 
@@ -39,16 +62,32 @@ def _read_password() -> str:
 
 @users.command("create")
 @click.argument("email")
+@click.option("--admin", is_flag=True, help="An operator: sees the operations and plugins pages.")
 @with_appcontext
-def users_create(email: str) -> None:
+def users_create(email: str, admin: bool) -> None:
     """Create an account. The password is read from stdin when it is not a terminal, else prompted."""
     from hub.views.auth import create_user
 
     try:
-        user = create_user(email, _read_password())
+        user = create_user(email, _read_password(), admin=admin)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Created user {user.id} <{user.email}>")
+    click.echo(f"Created {'operator' if admin else 'user'} {user.id} <{user.email}>")
+
+
+@users.command("promote")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Make the operator a merchant again.")
+@with_appcontext
+def users_promote(email: str, revoke: bool) -> None:
+    """Give an account the operator (admin) role, or take it away with --revoke."""
+    user = db.session.scalar(select(User).where(User.email == User.normalize_email(email)))
+    if user is None:
+        raise click.ClickException(f"No account {email!r}.")
+    user.is_admin = not revoke
+    user.end_sessions()  # the role change applies from the next log-in, on every device
+    db.session.commit()
+    click.echo(f"{user.email} is {'an operator' if user.is_admin else 'a merchant'} now.")
 
 
 # ----- sites --------------------------------------------------------------------------------------
@@ -71,6 +110,9 @@ def sites_connect(owner: str, platform: str, name: str, no_test: bool) -> None:
     Keys are the platform schema's field names; values are normalized and validated exactly as the
     web form does. Prints the new site id as the last line.
     """
+    name = name.strip()
+    if not name or len(name) > SITE_NAME_MAX:
+        raise click.ClickException(f"--name must have 1 to {SITE_NAME_MAX} characters.")
     host = current_host()
     try:
         host.platform(platform)
@@ -107,7 +149,7 @@ def sites_connect(owner: str, platform: str, name: str, no_test: bool) -> None:
 
 
 @sites.command("test")
-@click.argument("site_id", type=int)
+@click.argument("site_id", type=CLI_ID)
 @with_appcontext
 def sites_test(site_id: int) -> None:
     """Test a site's stored connection: prints the message; exit 0 when it works, 1 when not."""

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from hub.extensions import db
 from hub.models import Product, ProductCustomField, ProductImage, ProductVariant, RunKind, Site, SyncRun
+from hub.security.limits import CLI_ID
 from hub.sync import runs
 
 
@@ -39,7 +40,7 @@ def _line(p: dict) -> str:
 
 
 @sync_group.command("run")
-@click.argument("site_id", type=int)
+@click.argument("site_id", type=CLI_ID)
 @click.option("--full", is_flag=True, help="Walk the whole catalog instead of what changed.")
 @click.option("--reconcile", is_flag=True, help="Only archive products deleted at the platform.")
 @click.option("--wait", is_flag=True, help="Follow the run; exit non-zero unless it succeeded.")
@@ -72,7 +73,7 @@ def sync_run(site_id: int, full: bool, reconcile: bool, wait: bool) -> None:
 
 
 @sync_group.command("status")
-@click.argument("site_id", type=int)
+@click.argument("site_id", type=CLI_ID)
 @with_appcontext
 def sync_status(site_id: int) -> None:
     """Show the site's latest runs and stored product count."""
@@ -83,7 +84,7 @@ def sync_status(site_id: int) -> None:
 
 
 @sync_group.command("cancel")
-@click.argument("site_id", type=int)
+@click.argument("site_id", type=CLI_ID)
 @with_appcontext
 def sync_cancel(site_id: int) -> None:
     """Cancel the site's active run."""
@@ -98,7 +99,7 @@ def products_group() -> None:
 
 
 @products_group.command("export")
-@click.argument("site_id", type=int)
+@click.argument("site_id", type=CLI_ID)
 @with_appcontext
 def products_export(site_id: int) -> None:
     """Write the site's products as JSON Lines (archived ones included and marked)."""

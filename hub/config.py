@@ -49,12 +49,41 @@ class Defaults:
     WIDGET_RATE_LIMIT_PER_CLIENT: float = 60.0  # widget API requests per window per shopper
     WIDGET_RATE_LIMIT_PER_KEY: float = 3000.0  # ... and per site key
     WIDGET_RATE_LIMIT_WINDOW: float = 60.0  # seconds
+    # --- security (issue 13) ---
+    HUB_LOGIN_MAX_FAILURES: int = 5  # failed log-ins per account per window, then a lock until it ends
+    HUB_LOGIN_MAX_FAILURES_PER_CLIENT: int = 20  # ... per client address (all accounts)
+    HUB_LOGIN_WINDOW_SECONDS: int = 900
+    HUB_PASSWORD_HASH_CONCURRENCY: int = 2  # Argon2 hashes at once per process (64 MiB each)
+    HUB_PASSWORD_HASH_WAIT_SECONDS: float = 10.0  # then "try again" instead of queueing forever
+    MAX_CONTENT_LENGTH: int = 1024 * 1024  # request bodies above this get 413
+    MAX_FORM_MEMORY_SIZE: int = 512 * 1024
+    HUB_TRUSTED_PROXIES: int = 0  # reverse proxies in front of the hub whose X-Forwarded-* are trusted
+    HUB_PUBLIC_URL: str = ""  # e.g. https://hub.example.com: wins over the request's scheme and host
+    HUB_HSTS_SECONDS: int = 31536000  # Strict-Transport-Security max-age in production
+    HUB_LOG_FORMAT: str = "text"  # "json": one JSON object per log line
+    HUB_METRICS_TOKEN: str = ""  # Bearer token Prometheus sends to /metrics; empty: admins only
+    # --- alert emails ---
+    SMTP_HOST: str = ""  # empty: no alert emails
+    SMTP_PORT: int = 25
+    SMTP_USERNAME: str = ""
+    SMTP_PASSWORD: str = ""
+    SMTP_SECURITY: str = "none"  # none, starttls or ssl
+    SMTP_FROM: str = "Claudery Hub <hub@localhost>"
+    SMTP_TIMEOUT: float = 10.0
+    HUB_ALERT_USAGE_FACTOR: float = 5.0  # a day's API requests this many times the usual day is unusual
+    HUB_ALERT_USAGE_MIN_REQUESTS: int = 1000  # ... and at least this many (small sites vary a lot)
+    HUB_ALERT_RATE_LIMIT_WAIT_SECONDS: float = 600.0  # a day spending this long waiting on 429s
 
 
 def _env(name: str, default: Any) -> Any:
     raw = os.environ.get(name)
     if raw is None:
         return default
+    if isinstance(default, int) and not isinstance(default, bool):
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
     if isinstance(default, float):
         try:
             return float(raw)
@@ -120,6 +149,7 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         dev = _dev_secrets(instance_path)
         cfg["SECRET_KEY"] = cfg["SECRET_KEY"] or dev["SECRET_KEY"]
         cfg["HUB_ENCRYPTION_KEYS"] = cfg["HUB_ENCRYPTION_KEYS"] or dev["HUB_ENCRYPTION_KEYS"]
+    _check_choices(cfg)
     cfg["HUB_ENCRYPTION_KEY_LIST"] = parse_encryption_keys(cfg["HUB_ENCRYPTION_KEYS"])
     if not cfg["HUB_ENCRYPTION_KEY_LIST"]:
         raise ConfigError("HUB_ENCRYPTION_KEYS is empty. Generate a key with: hub keys generate")
@@ -130,6 +160,28 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
     cfg.setdefault("REMEMBER_COOKIE_SECURE", production)
     cfg.setdefault("WTF_CSRF_TIME_LIMIT", None)
     return cfg
+
+
+def _check_choices(cfg: dict[str, Any]) -> None:
+    """Refuse settings with a value the hub would misread (a typo must not silently weaken anything)."""
+    from urllib.parse import urlsplit
+
+    public = str(cfg.get("HUB_PUBLIC_URL") or "").rstrip("/")
+    if public:
+        parts = urlsplit(public)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+            raise ConfigError(
+                f"HUB_PUBLIC_URL must be the hub's public origin, e.g. https://hub.example.com, got {public!r}"
+            )
+    cfg["HUB_PUBLIC_URL"] = public
+    for name, choices in (
+        ("SMTP_SECURITY", ("none", "starttls", "ssl")),
+        ("HUB_LOG_FORMAT", ("text", "json")),
+    ):
+        if cfg.get(name) not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {cfg.get(name)!r}")
+    if int(cfg.get("HUB_TRUSTED_PROXIES") or 0) < 0:
+        raise ConfigError("HUB_TRUSTED_PROXIES must be 0 or the number of proxies in front of the hub")
 
 
 def _normalize_database_url(url: str) -> str:

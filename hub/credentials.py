@@ -110,13 +110,32 @@ def unmask(host: PluginHost, platform: str, submitted: dict[str, Any], site: Sit
 
 
 def save(host: PluginHost, site: Site, platform: str, credentials: dict[str, Any]) -> None:
-    """Store normalized credentials on the site: public fields readable, secret fields encrypted."""
+    """Store normalized credentials on the site: public fields readable, secret fields encrypted.
+
+    The audit log gets which fields changed (names only).
+    """
+    from hub import audit
+
     secret = secret_names(host, platform)
+    audit.record(
+        site, "credentials.saved", platform=platform, fields=_changed_fields(site, platform, credentials)
+    )
     if site.platform != platform:
         site.connection_status = "not_connected"
     site.platform = platform
     site.credentials_public = {k: v for k, v in credentials.items() if k not in secret}
     site.credentials_secret = encryption.encrypt({k: v for k, v in credentials.items() if k in secret})
+
+
+def _changed_fields(site: Site, platform: str, new: dict[str, Any]) -> list[str]:
+    """Names of the fields whose value differs from what is stored (all of them for a new platform)."""
+    if site.platform != platform:
+        return sorted(new)
+    try:
+        old = {**(site.credentials_public or {}), **encryption.decrypt(site.credentials_secret)}
+    except encryption.SecretsError:
+        return sorted(new)  # the old values cannot be read: count everything as changed
+    return sorted(name for name in set(old) | set(new) if old.get(name) != new.get(name))
 
 
 def form_values(host: PluginHost, site: Site, platform: str) -> dict[str, str]:

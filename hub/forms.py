@@ -17,7 +17,15 @@ class SignupForm(FlaskForm):
 
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)]
+        "Password",
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=1024,
+                message=f"The password must have at least {MIN_PASSWORD_LENGTH} characters (at most 1024).",
+            ),
+        ],
     )
     confirm = PasswordField("Repeat password", validators=[EqualTo("password", "The passwords differ.")])
     submit = SubmitField("Create account")
@@ -31,10 +39,13 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
+SITE_NAME_MAX = 200
+
+
 class SiteForm(FlaskForm):
     """Create or rename a site."""
 
-    name = StringField("Site name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Site name", validators=[DataRequired(), Length(max=SITE_NAME_MAX)])
     submit = SubmitField("Save")
 
 

@@ -54,7 +54,9 @@ def _ensure_demo_site() -> None:
     from hub.views.auth import create_user
 
     user = db.session.scalar(select(User).where(User.email == DEMO_EMAIL)) or create_user(
-        DEMO_EMAIL, DEMO_PASSWORD
+        DEMO_EMAIL,
+        DEMO_PASSWORD,
+        check_strength=False,  # a local demo account, printed on start
     )
     host = current_host()
     for info in host.platforms():

@@ -14,6 +14,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from rq import SimpleWorker
 
+from hub import alerts
 from hub.sync import engine, jobs, watchdog
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,10 @@ def _watchdog_loop(app, stop: threading.Event, interval: float) -> None:
                 watchdog.tick()
             except Exception:
                 log.exception("watchdog pass failed")
+            try:
+                alerts.check_and_notify()  # idempotent: one mail per condition until it clears
+            except Exception:
+                log.exception("alerts pass failed")
 
 
 @click.command("worker")

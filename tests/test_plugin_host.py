@@ -31,6 +31,13 @@ def test_broken_plugin_page_still_serves(app, browser, database_url, tmp_path):
     app.extensions["hub_plugins"]._load_entry_point(_ep("broken", "tests.plugins_broken_at_import"))
     b = Browser(app.test_client())
     b.signup("c@example.com")
+    assert b.get("/plugins").status_code == 404  # operators only (issue 13 point 7)
+    with app.app_context():
+        from hub.extensions import db
+        from hub.models import User
+
+        db.session.execute(db.update(User).values(is_admin=True))
+        db.session.commit()
     html = b.get("/plugins").get_data(as_text=True)
     assert "broken" in html and "Failed" in html and "Loaded" in html
     site_id = b.create_site()

@@ -167,7 +167,8 @@ def test_rate_limiter_windows_and_redis(redis_url):
     limiter = RateLimiter(per_client=2, per_key=3, window=60)
     now = 1_000_000.0 - (1_000_000.0 % 60)
     assert [limiter.check("k", "a", now).allowed for _ in range(3)] == [True, True, False]
-    assert limiter.check("k", "b", now).allowed is False  # the key's total (3) is spent
+    assert limiter.check("k", "b", now).allowed is True  # a's refused hit was not counted for the key
+    assert limiter.check("k", "c", now).allowed is False  # the key's total (3) is spent
     assert limiter.check("k", "a", now + 60).allowed is True  # a new window
     shared = [RateLimiter(per_client=2, per_key=100, window=60, redis_url=redis_url) for _ in range(2)]
     key = f"redis-test-{now}"

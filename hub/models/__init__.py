@@ -1,5 +1,7 @@
 """The hub's database models, one module per concept; importing this package registers them all."""
 
+from hub.models.alerts import AlertState
+from hub.models.audit import AuditEvent
 from hub.models.catalog import Brand, Category, Product, ProductCustomField, ProductImage, ProductVariant
 from hub.models.site import ConnectionStatus, Site
 from hub.models.sync import RunKind, RunState, SyncError, SyncRun
@@ -7,6 +9,8 @@ from hub.models.user import User
 from hub.models.widget import WidgetSettings
 
 __all__ = [
+    "AlertState",
+    "AuditEvent",
     "Brand",
     "Category",
     "ConnectionStatus",

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.extensions import db
@@ -54,6 +54,8 @@ class Site(db.Model):
     #: a periodic full walk repairs drift left by partially failed runs (default weekly; 0 = off)
     full_sync_interval_minutes: Mapped[int] = mapped_column(default=10080, server_default="10080")
     next_full_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the owner gets alert emails (sync failures, credentials, unusual API usage) unless they opt out
+    alerts_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     owner = relationship("User", back_populates="sites")
 

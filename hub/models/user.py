@@ -1,24 +1,22 @@
-"""Merchant accounts: email + password hashed with Argon2id."""
+"""Merchant and operator accounts: email + password hashed with Argon2id, a role, a session version."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import Boolean, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.extensions import db
 from hub.models.base import UTCDateTime, utcnow
+from hub.security import passwords
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended cost
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 
 
 class User(UserMixin, db.Model):
-    """A merchant; owns sites."""
+    """A merchant (owns sites) or an operator (``is_admin``: the operations and plugins pages)."""
 
     __tablename__ = "users"
 
@@ -26,6 +24,9 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: part of the session's user id: bumping it (log out) ends every session and copied cookie at once
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     sites = relationship("Site", back_populates="owner", cascade="all, delete-orphan", lazy="dynamic")
 
@@ -35,18 +36,23 @@ class User(UserMixin, db.Model):
         return email.strip().lower()
 
     def set_password(self, password: str) -> None:
-        """Hash and store ``password`` (Argon2id)."""
-        self.password_hash = _hasher.hash(password)
+        """Hash and store ``password`` (Argon2id; bounded concurrency, see ``hub.security.passwords``)."""
+        self.password_hash = passwords.hash_password(password)
 
     def check_password(self, password: str) -> bool:
         """Verify ``password``; rehash transparently when the cost parameters were raised."""
-        try:
-            _hasher.verify(self.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
-        if _hasher.check_needs_rehash(self.password_hash):
+        ok, needs_rehash = passwords.verify(self.password_hash, password)
+        if ok and needs_rehash:
             self.set_password(password)
-        return True
+        return ok
+
+    def get_id(self) -> str:
+        """The session's user id, ``"<id>.<session version>"`` (see ``hub.views.auth.load_user``)."""
+        return f"{self.id}.{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember cookie of this user (they name the old version)."""
+        self.session_version = (self.session_version or 0) + 1
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 
 from hub.extensions import db
 from hub.models import Brand, Product
+from hub.views.paging import page_of
 from hub.views.sites import own_site
 
 bp = Blueprint("catalog", __name__)
@@ -21,7 +22,6 @@ def products(site_id: int):
     site = own_site(site_id)
     q = (request.args.get("q") or "").strip()[:200]
     show_archived = request.args.get("archived") == "1"
-    page_no = max(request.args.get("page", 1, type=int) or 1, 1)
     where = [Product.site_id == site.id]
     if not show_archived:
         where.append(Product.archived_at.is_(None))
@@ -36,15 +36,15 @@ def products(site_id: int):
             )
         )
     total = db.session.scalar(select(func.count()).select_from(Product).where(*where))
+    page_no, pages, offset = page_of(total, PER_PAGE)
     rows = db.session.execute(
         select(Product, Brand.name)
         .outerjoin(Brand, (Brand.site_id == Product.site_id) & (Brand.platform_id == Product.brand_id))
         .where(*where)
         .order_by(Product.name, Product.id)
-        .offset((page_no - 1) * PER_PAGE)
+        .offset(offset)
         .limit(PER_PAGE)
     ).all()
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     return render_template(
         "sites/products.html",
         site=site,

@@ -1,15 +1,15 @@
-"""The installed plugins, loaded or failed (for merchants' support requests and operators)."""
+"""The installed plugins, loaded or failed: for operators (admin role) only."""
 
 from flask import Blueprint, render_template
-from flask_login import login_required
 
 from hub.plugins import current_host
+from hub.security.roles import admin_required
 
 bp = Blueprint("plugins_page", __name__)
 
 
 @bp.route("/plugins")
-@login_required
+@admin_required
 def index():
     """List every plugin with its state."""
     host = current_host()

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from hub import audit
 from hub.extensions import db
 from hub.forms import ActionForm, SiteForm
 from hub.models import Site
@@ -51,7 +52,14 @@ def show(site_id: int):
     site = own_site(site_id)
     host = current_host()
     platform = host.platform(site.platform) if host.has_platform(site.platform) else None
-    return render_template("sites/show.html", site=site, platform=platform, action_form=ActionForm())
+    return render_template(
+        "sites/show.html",
+        site=site,
+        platform=platform,
+        action_form=ActionForm(),
+        audit_events=audit.recent(site),
+        describe=audit.describe,
+    )
 
 
 @bp.route("/sites/<int:site_id>/delete", methods=["POST"])

@@ -15,6 +15,7 @@ from hub.models.base import utcnow
 from hub.plugins import current_host
 from hub.sync import runs
 from hub.sync.plan import can_list_ids
+from hub.views.paging import page_of
 from hub.views.sites import own_site
 
 bp = Blueprint("sync", __name__)
@@ -126,16 +127,15 @@ def errors(site_id: int, run_id: int):
     run = db.session.get(SyncRun, run_id)
     if run is None or run.site_id != site.id:
         abort(404)
-    page_no = max(request.args.get("page", 1, type=int) or 1, 1)
     total = db.session.scalar(select(func.count()).select_from(SyncError).where(SyncError.run_id == run.id))
+    page_no, pages, offset = page_of(total, ERRORS_PER_PAGE)
     rows = db.session.scalars(
         select(SyncError)
         .where(SyncError.run_id == run.id)
         .order_by(SyncError.id)
-        .offset((page_no - 1) * ERRORS_PER_PAGE)
+        .offset(offset)
         .limit(ERRORS_PER_PAGE)
     ).all()
-    pages = max((total + ERRORS_PER_PAGE - 1) // ERRORS_PER_PAGE, 1)
     return render_template(
         "sites/sync_errors.html", site=site, run=run, rows=rows, page=page_no, pages=pages, total=total
     )

@@ -6,11 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 from sqlalchemy import func, select
 
+from hub import audit
 from hub.contract import EmbedGuide
 from hub.extensions import db
 from hub.forms import ActionForm
 from hub.models import Product, WidgetSettings
 from hub.plugins import current_host
+from hub.security.public_url import public_origin
 from hub.views.sites import own_site
 from hub.widget.forms import WidgetForm
 from hub.widget.settings import settings_for, store_origins
@@ -52,6 +54,16 @@ def embed_guide(site, position: str) -> EmbedGuide:
     return GENERIC_GUIDE
 
 
+def _audit_changes(site, widget: WidgetSettings, form: WidgetForm) -> None:
+    """Audit entries for what changes who may load the widget: on/off and the allowed origins."""
+    if bool(form.enabled.data) != bool(widget.enabled):
+        audit.record(site, "widget.enabled" if form.enabled.data else "widget.disabled")
+    before, after = list(widget.allowed_origins or []), form.origins
+    added, removed = [o for o in after if o not in before], [o for o in before if o not in after]
+    if added or removed:
+        audit.record(site, "widget.origins_changed", added=added, removed=removed)
+
+
 @bp.route("/sites/<int:site_id>/widget", methods=["GET", "POST"])
 @login_required
 def settings(site_id: int):
@@ -62,6 +74,7 @@ def settings(site_id: int):
     form = WidgetForm()
     if request.method == "POST":
         if form.validate_on_submit():
+            _audit_changes(site, widget, form)
             widget.enabled = form.enabled.data
             widget.position = form.position.data
             widget.accent_color = form.accent_color.data.lower()
@@ -76,7 +89,7 @@ def settings(site_id: int):
             return redirect(url_for("widget.settings", site_id=site.id))
     else:
         _fill(form, widget)
-    hub_origin = request.host_url.rstrip("/")
+    hub_origin = public_origin()
     searchable = db.session.scalar(
         select(func.count())
         .select_from(Product)
@@ -104,6 +117,7 @@ def rotate_key(site_id: int):
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
     settings_for(site).rotate_key()
+    audit.record(site, "widget.key_rotated")
     db.session.commit()
     flash("New site key made. The old key no longer works: update the snippet on your storefront.", "warning")
     return redirect(url_for("widget.settings", site_id=site.id))

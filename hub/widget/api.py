@@ -15,6 +15,7 @@ import logging
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user
@@ -23,10 +24,12 @@ from hub.contract import Product as ProductRecord
 from hub.contract import StoreInfo
 from hub.extensions import csrf, db
 from hub.models import Site, WidgetSettings
+from hub.ops import metrics
 from hub.plugins import current_host
-from hub.widget.ratelimit import RateLimiter
+from hub.security.public_url import public_origin
+from hub.widget.ratelimit import UNKNOWN_KEY, RateLimiter
 from hub.widget.search import SearchOptions, in_stock, search_products
-from hub.widget.settings import settings_by_key
+from hub.widget.settings import settings_by_key, store_origins
 
 log = logging.getLogger(__name__)
 bp = Blueprint("widget_api", __name__, url_prefix="/widget/v1")
@@ -85,7 +88,7 @@ def _limiter() -> RateLimiter:
 
 
 def _hub_origin() -> str:
-    return request.host_url.rstrip("/")
+    return public_origin()
 
 
 def origin_allowed(settings: WidgetSettings, origin: str | None) -> bool:
@@ -122,10 +125,16 @@ def _off(reason: str | None = None) -> Response:
     return resp
 
 
-def _limited(key: str, origin: str | None) -> Response | None:
-    decision = _limiter().check(key[:64] or "-", request.remote_addr or "-")
+def _limited(settings: WidgetSettings | None, origin: str | None) -> Response | None:
+    """A 429 answer when this client (or the site key as a whole) is over its limit, else None.
+
+    Requests naming no known key are counted too, in one per-client bucket: random keys buy nothing.
+    """
+    bucket = settings.site_key if settings is not None else UNKNOWN_KEY
+    decision = _limiter().check(bucket, request.remote_addr or "-")
     if decision.allowed:
         return None
+    metrics.widget_refused(request.endpoint or "-")
     resp = _json({"error": "rate_limited", "retry_after": decision.retry_after}, 429, origin=origin)
     resp.headers["Retry-After"] = str(decision.retry_after)
     return resp
@@ -146,10 +155,10 @@ def _resolve(require_enabled: bool = True) -> tuple[WidgetSettings | None, Respo
     """(settings, early response, origin to allow) for this request's key and origin."""
     key = (request.args.get("key") or "").strip()
     origin = request.headers.get("Origin")
-    limited = _limited(key, origin)
+    settings = settings_by_key(key)
+    limited = _limited(settings, origin)
     if limited is not None:
         return None, limited, None
-    settings = settings_by_key(key)
     if settings is None:
         return None, _off(), None
     preview = _is_preview(settings, origin)
@@ -184,6 +193,7 @@ def config() -> Response:
         "currency": info.get("currency") or None,
     }
     cache = "no-store" if _is_preview(settings, origin) else f"public, max-age={CONFIG_MAX_AGE}"
+    metrics.widget_request("config")
     return _json(payload, origin=origin, cache=cache)
 
 
@@ -205,7 +215,8 @@ def search() -> Response:
     )
     site: Site = settings.site
     rows = search_products(db.session, site.id, query, opts) if query else []
-    link = _link_builder(site)
+    metrics.widget_request("search")
+    link = _link_builder(site, settings)
     currency = (site.store_info or {}).get("currency") or None
     results = [_public(product, brand, link, currency) for product, brand in rows]
     return _json({"enabled": True, "query": query, "results": results}, origin=origin)
@@ -215,8 +226,12 @@ def _preflight() -> Response:
     origin = request.headers.get("Origin")
     key = (request.args.get("key") or "").strip()
     settings = settings_by_key(key)
+    allowed = settings is not None and origin and origin_allowed(settings, origin)
+    limited = _limited(settings, origin if allowed else None)
+    if limited is not None:
+        return limited
     resp = Response(status=204)
-    if settings is not None and origin and origin_allowed(settings, origin):
+    if allowed:
         resp.headers["Access-Control-Allow-Origin"] = origin
         resp.headers["Access-Control-Allow-Methods"] = "GET"
         resp.headers["Access-Control-Max-Age"] = "600"
@@ -227,11 +242,38 @@ def _preflight() -> Response:
 # ----- public product data ----------------------------------------------------------------------------
 
 
-def _link_builder(site: Site):
-    """A function product -> storefront URL, from the platform plugin (no platform code in the hub)."""
+def _store_hosts(site: Site, settings: WidgetSettings) -> set[str]:
+    """The hosts product links may point to: the store's own (connection test) and the allowed origins."""
+    hosts = set()
+    for origin in (*store_origins(site), *(settings.allowed_origins or [])):
+        host = urlsplit(origin).hostname
+        if host:
+            hosts.add(host.lower())
+    return hosts
+
+
+def _on_store(url: str, hosts: set[str]) -> bool:
+    """Is ``url`` an http(s) URL on one of ``hosts`` or their subdomains (``www.``)?"""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    return any(host == h or host.endswith("." + h) for h in hosts)
+
+
+def _link_builder(site: Site, settings: WidgetSettings):
+    """A function product -> storefront URL, from the platform plugin (no platform code in the hub).
+
+    Only links to the store's own domains are passed on: a link elsewhere (a plugin bug, or product
+    data pointing off-site) would send shoppers to a page the merchant does not control.
+    """
+    hosts = _store_hosts(site, settings)
     host = current_host()
     if not host.has_platform(site.platform) or not host.supports(site.platform, "storefront_product_url"):
-        return lambda product: _http_url(product.url)
+        return lambda product: _store_url(product.url, hosts)
     fields = {f.name for f in dataclasses.fields(StoreInfo)}
     store = StoreInfo(**{k: v for k, v in (site.store_info or {}).items() if k in fields})
 
@@ -252,13 +294,13 @@ def _link_builder(site: Site):
         except Exception:  # a plugin bug must not break the shopper's answer; the link is just left out
             log.exception("storefront_product_url failed for site %s", site.id)
             return None
-        return _http_url(url)
+        return _store_url(url, hosts)
 
     return build
 
 
-def _http_url(url: object) -> str | None:
-    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+def _store_url(url: object, hosts: set[str]) -> str | None:
+    return url if isinstance(url, str) and _on_store(url, hosts) else None
 
 
 def _money(value: str | None) -> str | None:
@@ -276,7 +318,9 @@ def _public(product, brand: str | None, link, currency: str | None) -> dict:
     if sale is not None and price is not None and Decimal(sale) >= Decimal(price):
         sale = None  # not a reduction: show one price
     image = (
-        product.thumbnail_url if (product.thumbnail_url or "").startswith(("https://", "http://")) else None
+        product.thumbnail_url
+        if (product.thumbnail_url or "").lower().startswith(("https://", "http://"))
+        else None
     )
     return {
         "id": product.platform_id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -16,28 +18,62 @@ class OriginError(ValueError):
     """A line of the allowed-origins list is not an origin; the message says why."""
 
 
+MAX_ORIGIN_CHARS = 300
+_HOST_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+
+
+def _ascii_host(host: str, shown: str) -> str:
+    """The host as browsers send it in ``Origin``: lower case, Unicode labels in punycode (IDNA)."""
+    try:
+        import idna
+
+        ascii_host = idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        raise OriginError(f"“{shown}” is not a valid domain name.") from None
+    if not _HOST_RE.match(ascii_host):
+        raise OriginError(f"“{shown}” is not a valid domain name.")
+    return ascii_host
+
+
 def normalize_origin(value: str) -> str:
     """``https://Shop.Example.com/any/path`` -> ``https://shop.example.com``; a bare host gets https.
 
-    Browsers send the ``Origin`` header as scheme://host[:port] in lower case with default ports
-    omitted, so stored origins are compared in that exact form.
+    Browsers send the ``Origin`` header as scheme://host[:port] in lower case, Unicode domains in
+    punycode, default ports omitted, so stored origins are compared in that exact form.
     """
     raw = value.strip()
+    shown = raw[:60] + ("…" if len(raw) > 60 else "")
+    shown = "".join(ch if ch.isprintable() else "?" for ch in shown)
     if not raw:
         raise OriginError("An origin is empty.")
+    if len(raw) > MAX_ORIGIN_CHARS:
+        raise OriginError(f"“{shown}” is too long for a storefront address.")
+    if any(not ch.isprintable() or ch.isspace() for ch in raw):
+        raise OriginError(f"“{shown}” contains control characters or spaces.")
+    if raw.lower() == "null":
+        raise OriginError("“null” is what sandboxed pages and local files send; it cannot be allowed.")
     if "://" not in raw:
         raw = "https://" + raw
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https"):
-        raise OriginError(f"“{value.strip()}” must start with https:// (or http:// for a local test page).")
     try:
+        parts = urlsplit(raw)
         host, port = parts.hostname, parts.port
     except ValueError:
-        raise OriginError(f"“{value.strip()}” has an invalid port.") from None
-    if not host or "*" in host or " " in host:
-        raise OriginError(f"“{value.strip()}” is not a storefront address (wildcards are not supported).")
+        raise OriginError(f"“{shown}” is not a valid address (check the brackets and the port).") from None
+    if parts.scheme not in ("http", "https"):
+        raise OriginError(f"“{shown}” must start with https:// (or http:// for a local test page).")
+    if not host or "*" in host:
+        raise OriginError(f"“{shown}” is not a storefront address (wildcards are not supported).")
+    if parts.username is not None or parts.password is not None:
+        raise OriginError(f"“{shown}” must not contain a user name or password.")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        host = _ascii_host(host, shown)
+    else:
+        host = f"[{ip.compressed}]" if ip.version == 6 else ip.compressed
     default = {"http": 80, "https": 443}[parts.scheme]
-    host = f"[{host}]" if ":" in host else host
     return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
 
 

@@ -1,0 +1,1 @@
+"""Operating the hub: health checks, Prometheus metrics, the operators' pages."""
