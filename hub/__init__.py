@@ -60,6 +60,9 @@ def create_app(
 
     # Platforms send names with HTML entities as text ("Tea &amp; Coffee"); show them as shoppers see them.
     app.jinja_env.filters["entities"] = html.unescape
+    from hub.views import formatting
+
+    formatting.register(app)
 
     @app.context_processor
     def site_tabs():

@@ -64,6 +64,15 @@ class ScheduleForm(FlaskForm):
     submit = SubmitField("Save schedule")
 
 
+class DeleteSiteForm(FlaskForm):
+    """Deleting a site is confirmed by typing its name."""
+
+    confirm_name = StringField(
+        "Type the site's name to confirm", validators=[DataRequired(), Length(max=200)]
+    )
+    submit = SubmitField("Delete this site")
+
+
 class ActionForm(FlaskForm):
     """A bare CSRF-protected form for buttons that POST (delete, sync, cancel...)."""
 

@@ -25,6 +25,7 @@ from hub.contract import StoreInfo
 from hub.extensions import csrf, db
 from hub.models import Site, WidgetSettings
 from hub.plugins import current_host
+from hub.widget import activity
 from hub.widget.ratelimit import RateLimiter
 from hub.widget.search import SearchOptions, in_stock, search_products
 from hub.widget.settings import settings_by_key
@@ -155,6 +156,8 @@ def _resolve(require_enabled: bool = True) -> tuple[WidgetSettings | None, Respo
         return None, _off(), None
     preview = _is_preview(settings, origin)
     if not preview and not origin_allowed(settings, origin):
+        if origin and origin.lower().startswith(("http://", "https://")):
+            activity.record_refused(settings, origin)  # shown on the Widget page with an "Allow" button
         return None, None, None  # the caller answers as its endpoint requires
     if require_enabled and not settings.enabled and not preview:
         return None, _off(), None
@@ -184,7 +187,10 @@ def config() -> Response:
         "store": info.get("name") or site.name,
         "currency": info.get("currency") or None,
     }
-    cache = "no-store" if _is_preview(settings, origin) else f"public, max-age={CONFIG_MAX_AGE}"
+    preview = _is_preview(settings, origin)
+    if origin and not preview and origin.lower() != _hub_origin().lower():
+        activity.record_seen(settings, origin.lower())
+    cache = "no-store" if preview else f"public, max-age={CONFIG_MAX_AGE}"
     return _json(payload, origin=origin, cache=cache)
 
 
@@ -206,6 +212,8 @@ def search() -> Response:
     )
     site: Site = settings.site
     rows = search_products(db.session, site.id, query, opts) if query else []
+    if query and not _is_preview(settings, origin):
+        activity.record_search(settings)
     link = _link_builder(site)
     currency = (site.store_info or {}).get("currency") or None
     results = [_public(product, brand, link, currency) for product, brand in rows]
