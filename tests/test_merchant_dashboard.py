@@ -86,6 +86,7 @@ def test_incremental_run_without_changes_keeps_the_last_known_total(app, browser
     total = html.split('id="store-total">', 1)[1].split("<", 1)[0]
     assert total == "500"  # from the full walk, not the incremental run's 0
     assert "as of" in html
+    assert '<div id="progress" hidden>' in html  # nothing running: no progress bar, no polling reload
     assert "Up to date — no changes since" in html
     status = browser.get(f"/sites/{site_id}/sync/status.json").get_json()["run"]
     assert status["outcome"].startswith("Up to date — no changes since")

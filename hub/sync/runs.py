@@ -261,12 +261,10 @@ def outcome_text(run: SyncRun) -> str:
             bits += [f"{new:,} new"] if new else []
             parts.append(", ".join(bits) + ".")
     else:
-        parts.append(
-            f"{run.products_seen:,} products read: {run.products_created:,} new, "
-            f"{run.products_updated:,} changed, {run.products_unchanged:,} unchanged"
-            + (f", {run.products_archived:,} archived" if run.products_archived else "")
-            + "."
-        )
+        counts = [(run.products_created, "new"), (run.products_updated, "changed")]
+        counts += [(run.products_unchanged, "unchanged"), (run.products_archived, "archived")]
+        detail = ", ".join(f"{n:,} {word}" for n, word in counts if n)
+        parts.append(f"{run.products_seen:,} products read" + (f": {detail}." if detail else "."))
     if run.products_failed:
         parts.append(f"{run.products_failed:,} could not be read.")
     return " ".join(parts)
