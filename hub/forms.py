@@ -11,6 +11,10 @@ from wtforms.widgets import PasswordInput
 from hub.credentials import MASK, FieldSpec
 from hub.models.user import MIN_PASSWORD_LENGTH
 
+#: longer than any platform's credential; a longer paste is an error, not a truncation
+MAX_CREDENTIAL_LENGTH = 2048
+TOO_LONG = "This is longer than %(max)d characters: check that only the value was pasted."
+
 
 class SignupForm(FlaskForm):
     """New merchant account."""
@@ -98,11 +102,22 @@ def credentials_form(choices: list[tuple[str, str]], specs: list[FieldSpec]) -> 
         )
 
     for spec in specs:
-        render_kw = {"placeholder": spec.placeholder, "autocomplete": "off", "spellcheck": "false"}
+        render_kw = {
+            "placeholder": spec.placeholder,
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "maxlength": MAX_CREDENTIAL_LENGTH,
+        }
         if spec.required:
             render_kw["aria-required"] = "true"
         field_cls: type[Field] = PasswordField if spec.secret else StringField
-        kwargs = {"label": spec.label, "description": spec.help, "render_kw": render_kw}
+        kwargs = {
+            "label": spec.label,
+            "description": spec.help,
+            "render_kw": render_kw,
+            # Too long is an error the merchant sees, never a silent cut of what they pasted.
+            "validators": [Length(max=MAX_CREDENTIAL_LENGTH, message=TOO_LONG)],
+        }
         if spec.secret:
             render_kw["autocomplete"] = "new-password"
             kwargs["widget"] = SecretInput(hide_value=False)

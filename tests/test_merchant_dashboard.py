@@ -207,3 +207,19 @@ def test_delete_lists_what_goes_away_and_asks_for_the_name(app, browser, site_id
     with app.app_context():
         assert db.session.get(Site, site_id) is None
         assert db.session.scalar(select(Product).where(Product.site_id == site_id)) is None
+
+
+def test_over_long_input_is_an_error_never_a_silent_cut(app, browser, site_id):
+    url = f"/sites/{site_id}/platform"
+    page = browser.get(url).get_data(as_text=True)
+    assert 'maxlength="2048"' in page
+    resp = browser.submit(
+        url, {"platform": "toy", "cred_shop": "a" * 2049, "cred_api_key": GOOD_KEY, "action": "save"}
+    )
+    assert resp.status_code == 200 and "longer than 2048 characters" in resp.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Site, site_id).credentials_public == {"shop": "acme"}  # unchanged
+
+    resp = browser.get(f"/sites/{site_id}/products?q=" + "x" * 201)
+    assert resp.status_code == 400
+    assert "limited to 200 characters; nothing was searched" in resp.get_data(as_text=True)
