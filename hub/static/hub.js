@@ -7,7 +7,7 @@ document.addEventListener("DOMContentLoaded", () => {
   // A field at its maxlength says so: the browser stops typing (or cuts a paste) without a word otherwise.
   for (const input of document.querySelectorAll("input[maxlength], textarea[maxlength]")) {
     const note = document.createElement("p");
-    note.className = "field-error";
+    note.className = "limit-note";
     note.setAttribute("role", "status");
     note.hidden = true;
     input.insertAdjacentElement("afterend", note);

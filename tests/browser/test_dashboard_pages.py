@@ -70,6 +70,9 @@ def test_every_page_fits_and_is_captured(dashboard, new_page, artifacts, viewpor
     base = f"/sites/{site_id}"
     visit("sites", "/")
     visit("new-site", "/sites/new")
+    page.fill("#name", "x" * 250)  # a paste longer than allowed: the browser keeps 200 and says so
+    assert page.input_value("#name") == "x" * 200
+    assert "at most 200 characters" in page.locator(".limit-note").inner_text()
     visit("overview", base)
     visit("platform", base + "/platform")
     visit("sync", base + "/sync")
@@ -163,7 +166,7 @@ def test_deleting_a_site_says_what_goes_and_asks_for_its_name(dashboard, new_pag
     assert "credentials" in consequences
     page.fill("#confirm_name", "Demo store")  # not the name
     page.locator("#confirm-delete").click()
-    assert "nothing was deleted" in page.locator(".field-error").inner_text()
+    assert "nothing was deleted" in page.locator("#confirm_name-error").inner_text()
     _fits(page)
     page.screenshot(path=str(artifacts / "phone-delete-refused.png"), full_page=True)
     page.fill("#confirm_name", "Demo")
