@@ -21,7 +21,9 @@ class SignupForm(FlaskForm):
 
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)]
+        "Password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
     )
     confirm = PasswordField("Repeat password", validators=[EqualTo("password", "The passwords differ.")])
     submit = SubmitField("Create account")
