@@ -167,6 +167,10 @@ def quickstart_command(port: int, no_worker: bool, verbose: bool = False) -> Non
     except KeyboardInterrupt:
         pass  # Ctrl+C, SIGTERM or SIGHUP: stop everything below, quietly
     finally:
+        # A second signal (an impatient Ctrl+C, or a group-wide kill) must not cut the clean-up short.
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
         if stack:
             click.echo("Stopping: " + ", ".join(name for name, _ in reversed(stack)) + " ...", err=True)
         for name, stop in reversed(stack):
