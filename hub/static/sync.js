@@ -15,6 +15,7 @@
     const done = run.seen + run.failed;
     $("progress").hidden = !run.active;
     $("cancel-form").hidden = !run.active;
+    for (const form of document.querySelectorAll(".start-form")) form.hidden = run.active; // one run at a time
     if (run.active) {
       const bar = $("progress-bar");
       if (run.expected_total) {
