@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import Response, current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -83,30 +84,45 @@ def _hour(now: datetime) -> datetime:
     return now.replace(minute=0, second=0, microsecond=0)
 
 
-def record_search(settings: WidgetSettings) -> None:
+def record_search(site_id: int) -> None:
     """A shopper searched with the widget on an allowed storefront."""
     hour = _hour(utcnow())
 
     def searched() -> None:
         bump = (
             update(WidgetSearchCount)
-            .where(WidgetSearchCount.site_id == settings.site_id, WidgetSearchCount.hour == hour)
+            .where(WidgetSearchCount.site_id == site_id, WidgetSearchCount.hour == hour)
             .values(count=WidgetSearchCount.count + 1)
         )
         if db.session.execute(bump).rowcount:
             return
         db.session.execute(
             delete(WidgetSearchCount).where(
-                WidgetSearchCount.site_id == settings.site_id, WidgetSearchCount.hour < hour - KEEP_HOURS
+                WidgetSearchCount.site_id == site_id, WidgetSearchCount.hour < hour - KEEP_HOURS
             )
         )
         try:
             with db.session.begin_nested():
-                db.session.add(WidgetSearchCount(site_id=settings.site_id, hour=hour, count=1))
+                db.session.add(WidgetSearchCount(site_id=site_id, hour=hour, count=1))
         except IntegrityError:  # another process made the hour's row first
             db.session.execute(bump)
 
     _safely(searched)
+
+
+def count_search_after(response: Response, site_id: int) -> None:
+    """Count a search once ``response`` has been sent: a write that waits on a busy database (a sync
+    committing a batch) must not delay the shopper's answer."""
+    app = current_app._get_current_object()
+
+    def count() -> None:
+        with app.app_context():
+            try:
+                record_search(site_id)
+            finally:
+                db.session.remove()
+
+    response.call_on_close(count)
 
 
 def forget_refusal(site_id: int, origin: str) -> None:

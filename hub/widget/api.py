@@ -212,12 +212,13 @@ def search() -> Response:
     )
     site: Site = settings.site
     rows = search_products(db.session, site.id, query, opts) if query else []
-    if query and not _is_preview(settings, origin):
-        activity.record_search(settings)
     link = _link_builder(site)
     currency = (site.store_info or {}).get("currency") or None
     results = [_public(product, brand, link, currency) for product, brand in rows]
-    return _json({"enabled": True, "query": query, "results": results}, origin=origin)
+    resp = _json({"enabled": True, "query": query, "results": results}, origin=origin)
+    if query and not _is_preview(settings, origin):
+        activity.count_search_after(resp, site.id)  # after the answer is sent: the shopper never waits on it
+    return resp
 
 
 def _preflight() -> Response:
