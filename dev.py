@@ -32,7 +32,9 @@ PACKAGES = [".", *PLUGIN_PACKAGES]
 def _stamp(extras: str) -> str:
     digest = hashlib.sha256(extras.encode())
     for package in PACKAGES:
-        digest.update((ROOT / package / "pyproject.toml").read_bytes())
+        for name in ("pyproject.toml", "setup.py"):
+            if (ROOT / package / name).exists():
+                digest.update((ROOT / package / name).read_bytes())
     return digest.hexdigest()
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template
+from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -21,12 +22,29 @@ __version__ = "0.1.0"
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
 
+def _templates_dir() -> Path:
+    """The web templates: inside the installed package, or ``templates/`` of a source checkout."""
+    packaged = Path(__file__).parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+
+
+TEMPLATES_DIR = _templates_dir()
+
+
 def create_app(
     test_config: dict[str, Any] | None = None, plugins: Iterable[tuple[str, object]] = ()
 ) -> Flask:
     """Build the hub. ``test_config`` overrides settings; ``plugins`` registers extra plugin objects."""
     instance_path = os.environ.get("HUB_INSTANCE_PATH") or (test_config or {}).get("INSTANCE_PATH")
-    app = Flask(__name__, instance_path=instance_path and str(Path(instance_path).resolve()))
+    app = Flask(
+        __name__,
+        instance_path=instance_path and str(Path(instance_path).resolve()),
+        template_folder=str(TEMPLATES_DIR),
+    )
+    # An operator overrides any page by putting a file of the same path in <instance>/templates/.
+    app.jinja_loader = ChoiceLoader(
+        [FileSystemLoader(str(Path(app.instance_path) / "templates")), FileSystemLoader(str(TEMPLATES_DIR))]
+    )
     app.config.update(build_config(Path(app.instance_path), test_config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     redaction.install()
