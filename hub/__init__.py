@@ -14,8 +14,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from config import build_config
 from hub import redaction
-from hub.config import build_config
 from hub.extensions import csrf, db, login_manager, migrate
 
 __version__ = "0.1.0"

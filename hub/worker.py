@@ -55,7 +55,7 @@ def worker_command(queues: tuple[str, ...], burst: bool, name: str | None, quiet
 
     worker = HubWorker([Queue(n, connection=connection) for n in names], connection=connection, name=name)
     stop = threading.Event()
-    interval = float(app.config.get("HUB_WATCHDOG_SECONDS", 15))
+    interval = float(app.config["HUB_WATCHDOG_SECONDS"])
     with app.app_context():
         watchdog.tick()  # at start: resume what a dead worker left
     thread = threading.Thread(target=_watchdog_loop, args=(app, stop, interval), daemon=True, name="watchdog")

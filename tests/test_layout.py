@@ -50,3 +50,4 @@ def test_the_wheel_installs_the_templates_inside_the_package(tmp_path):
     for template in (ROOT / "templates").rglob("*.html"):
         assert f"hub/templates/{template.relative_to(ROOT / 'templates').as_posix()}" in names
     assert "hub/static/hub.css" in names
+    assert "config.py" in names  # the settings module, top level

@@ -18,7 +18,7 @@ JOB_FUNC = "hub.sync.jobs.execute_run"
 
 def redis_connection() -> Redis:
     """Redis from ``REDIS_URL``."""
-    url = current_app.config.get("REDIS_URL")
+    url = current_app.config["REDIS_URL"]
     if not url:
         raise RuntimeError("REDIS_URL is not set; start Redis or use `hub quickstart`.")
     return Redis.from_url(url)
@@ -39,7 +39,7 @@ def enqueue(run: SyncRun, *, new_job: bool = True, delay: float = 0.0) -> str:
     db.session.commit()
     options = {
         "job_id": job_id,
-        "job_timeout": int(current_app.config.get("HUB_SYNC_JOB_TIMEOUT", 24 * 3600)),
+        "job_timeout": int(current_app.config["HUB_SYNC_JOB_TIMEOUT"]),
         "result_ttl": 24 * 3600,
         "failure_ttl": 7 * 24 * 3600,
         "description": f"sync run {run.id} of site {run.site_id}",

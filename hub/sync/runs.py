@@ -49,7 +49,7 @@ def start_run(site: Site, kind: RunKind, trigger: str = "manual") -> tuple[SyncR
         if previous is None:
             kind = RunKind.FULL  # nothing to be incremental from
         else:
-            margin = timedelta(seconds=float(current_app.config.get("HUB_SYNC_SKEW_MARGIN_SECONDS", 300)))
+            margin = timedelta(seconds=float(current_app.config["HUB_SYNC_SKEW_MARGIN_SECONDS"]))
             modified_since = previous.high_water_mark - margin
     run = SyncRun(
         site_id=site.id,
