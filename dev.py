@@ -32,7 +32,9 @@ PACKAGES = [".", *PLUGIN_PACKAGES]
 def _stamp(extras: str) -> str:
     digest = hashlib.sha256(extras.encode())
     for package in PACKAGES:
-        digest.update((ROOT / package / "pyproject.toml").read_bytes())
+        for name in ("pyproject.toml", "setup.py"):
+            if (ROOT / package / name).exists():
+                digest.update((ROOT / package / name).read_bytes())
     return digest.hexdigest()
 
 
@@ -60,14 +62,25 @@ def ensure_venv(extras: str) -> None:
     stamp_file.write_text(stamp)
 
 
+def migrate(env: dict[str, str], verbose: bool) -> None:
+    """Apply pending migrations; say only what changed (Alembic's INFO lines with --verbose or on failure)."""
+    done = subprocess.run(
+        [str(BIN / "hub"), "db", "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        sys.exit(f"Could not migrate the database (exit code {done.returncode}); see above.")
+    for line in done.stderr.splitlines():
+        if verbose or "Running upgrade" in line:
+            print(line.split("] ", 1)[-1] if not verbose else line, flush=True)
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "help"
     if command == "run":
         ensure_venv("")
         env = {**os.environ}
-        subprocess.run(
-            [str(BIN / "hub"), "db", "upgrade"], cwd=ROOT, check=True, env=env, stdout=subprocess.DEVNULL
-        )
+        migrate(env, verbose="--verbose" in argv[1:])
         os.execve(str(BIN / "hub"), [str(BIN / "hub"), "quickstart", *argv[1:]], env)
     if command == "test":
         ensure_venv("test")

@@ -9,15 +9,25 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from config import build_config
 from hub import redaction
-from hub.config import build_config
 from hub.extensions import csrf, db, login_manager, migrate
 
 __version__ = "0.1.0"
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+def _templates_dir() -> Path:
+    """The web templates: inside the installed package, or ``templates/`` of a source checkout."""
+    packaged = Path(__file__).parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+
+
+TEMPLATES_DIR = _templates_dir()
 
 
 def create_app(
@@ -25,7 +35,15 @@ def create_app(
 ) -> Flask:
     """Build the hub. ``test_config`` overrides settings; ``plugins`` registers extra plugin objects."""
     instance_path = os.environ.get("HUB_INSTANCE_PATH") or (test_config or {}).get("INSTANCE_PATH")
-    app = Flask(__name__, instance_path=instance_path and str(Path(instance_path).resolve()))
+    app = Flask(
+        __name__,
+        instance_path=instance_path and str(Path(instance_path).resolve()),
+        template_folder=str(TEMPLATES_DIR),
+    )
+    # An operator overrides any page by putting a file of the same path in <instance>/templates/.
+    app.jinja_loader = ChoiceLoader(
+        [FileSystemLoader(str(Path(app.instance_path) / "templates")), FileSystemLoader(str(TEMPLATES_DIR))]
+    )
     from hub import logging_setup
     from hub.security import files, headers, limits, passwords, public_url
 
@@ -75,6 +93,9 @@ def create_app(
     app.register_blueprint(ops_views.bp)
     app.register_blueprint(ops_views.health_bp)
     _mount_plugin_routes(app)
+    from hub.views import formatting
+
+    formatting.register(app)
 
     @app.context_processor
     def site_tabs():

@@ -27,7 +27,7 @@ class HubGroup(FlaskGroup):
         """Run the command; known failures (configuration, keys, input) become ``ClickException``."""
         from sqlalchemy.exc import OperationalError
 
-        from hub.config import ConfigError
+        from config import ConfigError
         from hub.encryption import SecretsError
         from hub.security.passwords import HashingBusy
 

@@ -98,11 +98,19 @@ def stored(site: Site) -> dict[str, Any]:
     return {**(site.credentials_public or {}), **encryption.decrypt(site.credentials_secret)}
 
 
-def unmask(host: PluginHost, platform: str, submitted: dict[str, Any], site: Site | None) -> dict[str, Any]:
-    """Replace masked secret fields by the stored values, when the site's platform is unchanged."""
+def unmask(
+    host: PluginHost,
+    platform: str,
+    submitted: dict[str, Any],
+    site: Site | None,
+    pending: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Replace masked secret fields by what they stand for: a value typed earlier on the page
+    (``pending``), else the stored value when the site's platform is unchanged."""
     result = dict(submitted)
     keep = site is not None and site.platform == platform
     secrets = encryption.decrypt(site.credentials_secret) if keep and site is not None else {}
+    secrets = {**secrets, **(pending or {})}
     for name in secret_names(host, platform):
         if result.get(name) == MASK:
             result[name] = secrets.get(name, "")
@@ -173,3 +181,46 @@ def persister(host: PluginHost, site_id: int, platform: str) -> Callable[[Mappin
             )
 
     return save_credentials
+
+
+#: how long secrets typed on the settings page are carried between its submissions
+PENDING_TTL_SECONDS = 30 * 60
+
+
+def _pending_prefix(site: Site, platform: str) -> str:
+    return f"{site.id}:{platform}:"
+
+
+def seal_pending(host: PluginHost, site: Site, platform: str, values: dict[str, Any]) -> str:
+    """Encrypt the secret fields the merchant typed but has not saved, for a hidden form field.
+
+    The page never shows a secret, yet a failed test or a typo in another field must not make the
+    merchant paste the token again: the ciphertext (bound to this site and platform, valid for
+    :data:`PENDING_TTL_SECONDS`) rides along with the form instead. Empty when nothing was typed.
+    """
+    prefix = _pending_prefix(site, platform)
+    names = secret_names(host, platform)
+    typed = {prefix + k: v for k, v in values.items() if k in names and v not in (None, "", MASK)}
+    return encryption.encrypt(typed) or ""
+
+
+def open_pending(site: Site, platform: str, token: str | None) -> dict[str, Any]:
+    """The secrets sealed by :func:`seal_pending` for this site and platform; {} if absent or stale."""
+    if not token:
+        return {}
+    try:
+        values = encryption.decrypt(token, ttl=PENDING_TTL_SECONDS)
+    except encryption.SecretsError:
+        return {}  # expired or made with a retired key: the merchant types the secret again
+    prefix = _pending_prefix(site, platform)
+    return {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}
+
+
+def changed_fields(host: PluginHost, site: Site, platform: str, credentials: dict[str, Any]) -> list[str]:
+    """Labels of the fields whose value differs from the site's saved credentials, in form order."""
+    saved = stored(site) if site.platform == platform else {}
+    return [
+        spec.label
+        for spec in field_specs(host, platform)
+        if credentials.get(spec.name) not in (None, "") and credentials.get(spec.name) != saved.get(spec.name)
+    ]

@@ -7,6 +7,7 @@ so a first run needs no root and no service set up by hand.
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -66,6 +67,18 @@ class EmbeddedRedis:
                 self.process.kill()
 
 
+def die_with_parent() -> None:
+    """In a child about to exec: ask Linux to SIGTERM it when its parent dies, even by SIGKILL (no orphans).
+
+    A no-op elsewhere; meant as ``preexec_fn``."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def start(
     workdir: Path, port: int | None = None, persist: bool = False, timeout: float = 10.0
 ) -> EmbeddedRedis:
@@ -92,7 +105,15 @@ def start(
         "--protected-mode",
         "yes",
     ]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Its own session: a Ctrl+C in the terminal reaches only its parent, which stops the worker first
+    # and Redis last (a Redis gone before the worker makes the worker fail loudly).
+    process = subprocess.Popen(
+        args,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=die_with_parent,
+    )
     client = redis.Redis(port=port)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

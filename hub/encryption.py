@@ -33,12 +33,15 @@ def encrypt(values: dict[str, Any]) -> str | None:
     return _box().encrypt(json.dumps(values).encode()).decode()
 
 
-def decrypt(token: str | None) -> dict[str, Any]:
-    """Decrypt what :func:`encrypt` made; registers each value with the log redactor."""
+def decrypt(token: str | None, ttl: int | None = None) -> dict[str, Any]:
+    """Decrypt what :func:`encrypt` made; registers each value with the log redactor.
+
+    ``ttl`` (seconds) refuses tokens older than that, for values that are only meant to live briefly.
+    """
     if not token:
         return {}
     try:
-        values = json.loads(_box().decrypt(token.encode()))
+        values = json.loads(_box().decrypt(token.encode(), ttl=ttl))
     except InvalidToken:
         raise SecretsError(
             "Stored credentials cannot be decrypted: the key that encrypted them is not in "

@@ -11,6 +11,10 @@ from wtforms.widgets import PasswordInput
 from hub.credentials import MASK, FieldSpec
 from hub.models.user import MIN_PASSWORD_LENGTH
 
+#: longer than any platform's credential; a longer paste is an error, not a truncation
+MAX_CREDENTIAL_LENGTH = 2048
+TOO_LONG = "This is longer than %(max)d characters: check that only the value was pasted."
+
 
 class SignupForm(FlaskForm):
     """New merchant account."""
@@ -26,6 +30,7 @@ class SignupForm(FlaskForm):
                 message=f"The password must have at least {MIN_PASSWORD_LENGTH} characters (at most 1024).",
             ),
         ],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
     )
     confirm = PasswordField("Repeat password", validators=[EqualTo("password", "The passwords differ.")])
     submit = SubmitField("Create account")
@@ -81,6 +86,15 @@ class ScheduleForm(FlaskForm):
     submit = SubmitField("Save schedule")
 
 
+class DeleteSiteForm(FlaskForm):
+    """Deleting a site is confirmed by typing its name."""
+
+    confirm_name = StringField(
+        "Type the site's name to confirm", validators=[DataRequired(), Length(max=200)]
+    )
+    submit = SubmitField("Delete this site")
+
+
 class ActionForm(FlaskForm):
     """A bare CSRF-protected form for buttons that POST (delete, sync, cancel...)."""
 
@@ -106,11 +120,22 @@ def credentials_form(choices: list[tuple[str, str]], specs: list[FieldSpec]) -> 
         )
 
     for spec in specs:
-        render_kw = {"placeholder": spec.placeholder, "autocomplete": "off", "spellcheck": "false"}
+        render_kw = {
+            "placeholder": spec.placeholder,
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "maxlength": MAX_CREDENTIAL_LENGTH,
+        }
         if spec.required:
             render_kw["aria-required"] = "true"
         field_cls: type[Field] = PasswordField if spec.secret else StringField
-        kwargs = {"label": spec.label, "description": spec.help, "render_kw": render_kw}
+        kwargs = {
+            "label": spec.label,
+            "description": spec.help,
+            "render_kw": render_kw,
+            # Too long is an error the merchant sees, never a silent cut of what they pasted.
+            "validators": [Length(max=MAX_CREDENTIAL_LENGTH, message=TOO_LONG)],
+        }
         if spec.secret:
             render_kw["autocomplete"] = "new-password"
             kwargs["widget"] = SecretInput(hide_value=False)

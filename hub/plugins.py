@@ -17,6 +17,7 @@ from typing import Any
 import pluggy
 from flask import current_app
 
+from config import Defaults
 from hub import contract
 from hub.contract import (
     CAPABILITY_HOOKS,
@@ -237,8 +238,10 @@ def host_from_config(config: Mapping[str, Any], plugins: Iterable[tuple[str, obj
     ``config`` is the app's configuration, or ``os.environ`` where no app exists yet (the CLI's start).
     """
     return PluginHost(
-        autoload=str(config.get("HUB_PLUGINS_AUTOLOAD", "1")) not in ("0", "false", "no", ""),
-        allow=str(config.get("HUB_PLUGINS", "")).split(","),
+        # ``config`` may be os.environ (before an app exists): the defaults still come from config.py only.
+        autoload=str(config.get("HUB_PLUGINS_AUTOLOAD", Defaults.HUB_PLUGINS_AUTOLOAD))
+        not in ("0", "false", "no", ""),
+        allow=str(config.get("HUB_PLUGINS", Defaults.HUB_PLUGINS)).split(","),
         plugins=plugins,
     )
 

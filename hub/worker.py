@@ -46,23 +46,26 @@ def _watchdog_loop(app, stop: threading.Event, interval: float) -> None:
 @click.argument("queues", nargs=-1)
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 @click.option("--name", default=None, help="Worker name (default: RQ's).")
+@click.option("--quiet", is_flag=True, help="Log warnings and errors only (no line per job).")
 @with_appcontext
-def worker_command(queues: tuple[str, ...], burst: bool, name: str | None) -> None:
+def worker_command(queues: tuple[str, ...], burst: bool, name: str | None, quiet: bool = False) -> None:
     """Process sync jobs (default queue: HUB_QUEUE) with RQ's scheduler and the hub's watchdog."""
     app = current_app._get_current_object()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = "WARNING" if quiet else "INFO"
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("hub").setLevel(level)
     connection = jobs.redis_connection()
     names = list(queues) or [app.config["HUB_QUEUE"]]
     from rq import Queue
 
     worker = HubWorker([Queue(n, connection=connection) for n in names], connection=connection, name=name)
     stop = threading.Event()
-    interval = float(app.config.get("HUB_WATCHDOG_SECONDS", 15))
+    interval = float(app.config["HUB_WATCHDOG_SECONDS"])
     with app.app_context():
         watchdog.tick()  # at start: resume what a dead worker left
     thread = threading.Thread(target=_watchdog_loop, args=(app, stop, interval), daemon=True, name="watchdog")
     thread.start()
     try:
-        worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+        worker.work(burst=burst, with_scheduler=True, logging_level=level)
     finally:
         stop.set()

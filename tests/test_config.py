@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.config import ConfigError, build_config, parse_encryption_keys
+from config import ConfigError, build_config, parse_encryption_keys
 from tests.conftest import TEST_KEY
 
 
@@ -43,3 +43,17 @@ def test_postgres_url_gets_the_psycopg_driver(tmp_path):
         tmp_path, {"DATABASE_URL": "postgres://u@h/db", "HUB_ENCRYPTION_KEYS": TEST_KEY, "SECRET_KEY": "x"}
     )
     assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+def test_an_unknown_hub_env_refuses_to_start(tmp_path):
+    with pytest.raises(ConfigError, match="HUB_ENV='prod' is not one of development, production"):
+        build_config(tmp_path, {"HUB_ENV": "prod", "HUB_ENCRYPTION_KEYS": TEST_KEY, "SECRET_KEY": "x"})
+
+
+def test_settings_are_parsed_to_their_default_type(tmp_path, monkeypatch):
+    monkeypatch.setenv("HUB_SYNC_RETRY_SECONDS", "2.5")
+    cfg = build_config(tmp_path, {"HUB_ENCRYPTION_KEYS": TEST_KEY, "SECRET_KEY": "x"})
+    assert cfg["HUB_SYNC_RETRY_SECONDS"] == 2.5
+    monkeypatch.setenv("HUB_SYNC_RETRY_SECONDS", "soon")
+    with pytest.raises(ConfigError, match="HUB_SYNC_RETRY_SECONDS must be a number"):
+        build_config(tmp_path, {"HUB_ENCRYPTION_KEYS": TEST_KEY, "SECRET_KEY": "x"})

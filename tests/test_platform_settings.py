@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from hub.credentials import MASK
 from hub.extensions import db
 from hub.models import Site
+from tests.conftest import csrf_token
 from tests.toy_plugin import GOOD_KEY
 
 
@@ -76,13 +78,90 @@ def test_unsaved_test_then_save_and_mask(app, browser, caplog):
     resp = _settings(browser, site_id, {"cred_shop": "acme", "cred_api_key": MASK, "action": "save"})
     with app.app_context():
         assert db.session.get(Site, site_id).connection_status == "connected"
-    # A new value replaces it: this one is wrong, so the site needs attention with the plugin's advice.
-    _settings(browser, site_id, {"cred_shop": "acme", "cred_api_key": "wrong-key-123456", "action": "save"})
+    # A wrong new value is not saved: the working key stays (see test_failed_save_keeps_working_credentials).
+    # Saved anyway on purpose, it replaces the key, and the site needs attention with the plugin's advice.
+    _settings(
+        browser, site_id, {"cred_shop": "acme", "cred_api_key": "wrong-key-123456", "action": "save_anyway"}
+    )
     page = browser.get(f"/sites/{site_id}/platform").get_data(as_text=True)
     assert "Needs attention" in page and "paste the key again" in page
     assert "wrong-key-123456" not in page
     for record in caplog.records:
         assert GOOD_KEY not in record.getMessage()
+
+
+def _stored_key(app, site_id) -> str:
+    from hub import credentials
+
+    with app.app_context():
+        return credentials.stored(db.session.get(Site, site_id))["api_key"]
+
+
+def test_failed_save_keeps_working_credentials(app, browser):
+    browser.signup()
+    site_id = browser.create_site()
+    _settings(browser, site_id, {"cred_shop": "acme", "cred_api_key": GOOD_KEY, "action": "save"})
+    resp = _settings(
+        browser, site_id, {"cred_shop": "acme2", "cred_api_key": "wrong-key-123456", "action": "save"}
+    )
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert (
+        "Not saved: Toy Platform rejected the new Shop name and Toy API key — your previous credentials "
+        "are still in use." in html
+    )
+    assert 'value="acme2"' in html  # what the merchant typed in the non-secret field stays
+    assert 'value="save_anyway"' in html  # an explicit way to insist
+    assert "wrong-key-123456" not in html
+    with app.app_context():
+        site = db.session.get(Site, site_id)
+        assert site.connection_status == "connected"
+        assert site.credentials_public == {"shop": "acme"}
+    assert _stored_key(app, site_id) == GOOD_KEY
+
+
+def test_typo_in_another_field_does_not_lose_the_typed_secret(app, browser, client):
+    browser.signup()
+    site_id = browser.create_site()
+    resp = _settings(
+        browser, site_id, {"cred_shop": "not valid!", "cred_api_key": GOOD_KEY, "action": "save"}
+    )
+    html = resp.get_data(as_text=True)
+    assert "Letters and digits only" in html
+    assert GOOD_KEY not in html
+    pending = re.search(r'name="pending" value="([^"]+)"', html).group(1)
+    key_input = re.search(r'<input[^>]*id="cred_api_key"[^>]*>', html).group(0)
+    assert f'value="{MASK}"' in key_input  # the field shows that a value is kept
+    # The merchant fixes the shop name only: the mask stands for the key typed before.
+    resp = client.post(
+        f"/sites/{site_id}/platform",
+        data={
+            "platform": "toy",
+            "cred_shop": "acme",
+            "cred_api_key": MASK,
+            "pending": pending,
+            "action": "save",
+            "csrf_token": csrf_token(html),
+        },
+    )
+    assert resp.status_code == 302
+    assert _stored_key(app, site_id) == GOOD_KEY
+
+    # The sealed value is bound to its site: another site of the same merchant cannot use it.
+    other = browser.create_site("Other")
+    page = browser.get(f"/sites/{other}/platform?platform=toy").get_data(as_text=True)
+    resp = client.post(
+        f"/sites/{other}/platform",
+        data={
+            "platform": "toy",
+            "cred_shop": "acme",
+            "cred_api_key": MASK,
+            "pending": pending,
+            "action": "test",
+            "csrf_token": csrf_token(page),
+        },
+    )
+    assert "Connection works" not in resp.get_data(as_text=True)
 
 
 def test_tenancy_other_merchant_gets_404(app, client, browser):

@@ -68,7 +68,7 @@ def test_per_shopper_limits_key_on_the_forwarded_client(database_url, tmp_path):
 
 
 def test_a_bad_public_url_is_refused_at_start(database_url, tmp_path):
-    from hub.config import ConfigError
+    from config import ConfigError
 
     with pytest.raises(ConfigError, match="HUB_PUBLIC_URL"):
         make_app(database_url, tmp_path, HUB_PUBLIC_URL="hub.example.com/path")

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from hub import encryption
 from hub.extensions import db
 from hub.models import Site, SyncError, SyncRun
 from hub.models.base import utcnow
@@ -22,6 +23,8 @@ def site_id(app, browser, redis_url):
     with app.app_context():
         site = db.session.get(Site, site_id)
         site.platform, site.connection_status = "toy", "connected"
+        site.credentials_public = {"shop": "acme"}
+        site.credentials_secret = encryption.encrypt({"api_key": "toy-key-0123456789"})
         db.session.commit()
     return site_id
 
@@ -35,7 +38,7 @@ def test_sync_button_twice_makes_one_run_and_status_reports_it(app, browser, sit
     status = browser.get(f"{page}/status.json").get_json()
     assert status["run"]["state"] == "queued" and status["run"]["kind"] == "full" and status["stored"] == 0
     html = browser.get(page).get_data(as_text=True)
-    assert 'id="progress"' in html and "queued" in html
+    assert 'id="progress"' in html and "Waiting for a worker" in html
     assert browser.submit(f"{page}/cancel", {}, page_url=page).status_code == 302
     assert browser.get(f"{page}/status.json").get_json()["run"]["state"] == "cancelled"
 
@@ -52,7 +55,10 @@ def test_run_errors_are_listed_and_paged(app, browser, site_id):
         db.session.commit()
         run_id = run.id
     first = browser.get(f"/sites/{site_id}/sync/runs/{run_id}/errors").get_data(as_text=True)
-    assert "60 product error(s)" in first and "name is null #0" in first and "name is null #59" not in first
+    assert "60 products skipped" in first and "name is null #0" in first and "name is null #59" not in first
+    # Each error links to the product's edit page in the platform's admin (non-secret fields only).
+    assert 'href="https://admin.toy.example/acme/products/0/edit"' in first
+    assert "Edit in Toy Platform" in first
     second = browser.get(f"/sites/{site_id}/sync/runs/{run_id}/errors?page=2").get_data(as_text=True)
     assert "name is null #59" in second
 

@@ -81,3 +81,11 @@ def test_connection(platform, credentials, context: PluginContext):
     return ConnectionResult(
         ok=True, message="Toy shop reached.", store=StoreInfo(name=f"Toy {credentials['shop']}")
     )
+
+
+@hookimpl
+def admin_product_url(platform, credentials, product_id):
+    # The hub must hand over the non-secret fields only: with a secret among them, no link.
+    if "api_key" in credentials:
+        return None
+    return f"https://admin.toy.example/{credentials['shop']}/products/{product_id}/edit"

@@ -6,7 +6,7 @@ from hub.models.catalog import Brand, Category, Product, ProductCustomField, Pro
 from hub.models.site import ConnectionStatus, Site
 from hub.models.sync import RunKind, RunState, SyncError, SyncRun
 from hub.models.user import User
-from hub.models.widget import WidgetSettings
+from hub.models.widget import WidgetRefusal, WidgetSearchCount, WidgetSettings
 
 __all__ = [
     "AlertState",
@@ -24,5 +24,7 @@ __all__ = [
     "SyncError",
     "SyncRun",
     "User",
+    "WidgetRefusal",
+    "WidgetSearchCount",
     "WidgetSettings",
 ]

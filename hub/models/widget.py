@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.extensions import db
@@ -49,6 +49,10 @@ class WidgetSettings(db.Model):
     include_out_of_stock: Mapped[bool] = mapped_column(Boolean, default=True)
     results_per_answer: Mapped[int] = mapped_column(Integer, default=5)
     key_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: when an allowed storefront page first and last loaded the widget (written at most once a minute)
+    first_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_seen_origin: Mapped[str | None] = mapped_column(String(255))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     site = relationship("Site")
@@ -61,3 +65,30 @@ class WidgetSettings(db.Model):
 
     def __repr__(self) -> str:
         return f"<WidgetSettings site={self.site_id} enabled={self.enabled}>"
+
+
+class WidgetSearchCount(db.Model):
+    """Storefront searches of a site's widget per hour (for "searches in the last 24 hours")."""
+
+    __tablename__ = "widget_search_counts"
+    __table_args__ = (UniqueConstraint("site_id", "hour", name="uq_widget_search_counts_site_hour"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    #: the hour's start, UTC
+    hour: Mapped[datetime] = mapped_column(UTCDateTime())
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WidgetRefusal(db.Model):
+    """A page origin that tried to load the widget but is not on the allow-list (a bounded list per site)."""
+
+    __tablename__ = "widget_refusals"
+    __table_args__ = (UniqueConstraint("site_id", "origin", name="uq_widget_refusals_site_origin"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    origin: Mapped[str] = mapped_column(String(255))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -19,7 +19,7 @@ JOB_FUNC = "hub.sync.jobs.execute_run"
 
 def redis_connection() -> Redis:
     """Redis from ``REDIS_URL``."""
-    url = current_app.config.get("REDIS_URL")
+    url = current_app.config["REDIS_URL"]
     if not url:
         raise RuntimeError("REDIS_URL is not set; start Redis or use `hub quickstart`.")
     return Redis.from_url(url)

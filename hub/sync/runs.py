@@ -197,6 +197,115 @@ def progress(run: SyncRun) -> dict:
         "rate_limit_wait_s": round(run.rate_limit_wait_s, 1),
         "error": run.error_message,
         "cancel_requested": run.cancel_requested,
+        "stage_label": stage_label(run.stage),
+        "state_label": run_state_label(run.state),
+        "outcome": outcome_text(run),
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
     }
+
+
+# ----- wording and read helpers for the dashboard -------------------------------------------------------
+
+#: the engine's stage names in the merchant's words
+STAGE_LABELS = {
+    "queued": "Waiting for a worker",
+    "categories": "Reading categories and brands",
+    "products": "Reading products",
+    "listing ids": "Checking which products still exist",
+    "interrupted": "Resuming after an interruption",
+    "waiting to retry": "The store is not answering; trying again shortly",
+    "done": "Finished",
+}
+STATE_LABELS = {
+    "queued": "Queued",
+    "running": "Running",
+    "succeeded": "Succeeded",
+    "partially_failed": "Finished with errors",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+KIND_LABELS = {"full": "Full sync", "incremental": "Changes only", "reconcile": "Deleted-product check"}
+
+
+def stage_label(stage: str | None) -> str:
+    """A run's stage as the merchant reads it ("Reading products"); unknown stages capitalized."""
+    if not stage:
+        return ""
+    return STAGE_LABELS.get(stage, stage.replace("_", " ").capitalize())
+
+
+def run_state_label(state: str) -> str:
+    """A run's state as the merchant reads it ("Finished with errors")."""
+    return STATE_LABELS.get(state, state.replace("_", " ").capitalize())
+
+
+def kind_label(kind: str) -> str:
+    """A run's kind as the merchant reads it ("Changes only")."""
+    return KIND_LABELS.get(kind, kind.capitalize())
+
+
+def last_known_total(site: Site) -> tuple[int | None, object | None]:
+    """(the store's product count, when it was known): the newest of the last complete full walk's
+    total and the connection test's count. Incremental runs only count changes, so they never say it."""
+    walk = db.session.scalar(
+        select(SyncRun)
+        .where(
+            SyncRun.site_id == site.id,
+            SyncRun.kind.in_((RunKind.FULL.value, RunKind.RECONCILE.value)),
+            SyncRun.state.in_(FINAL_OK),
+            SyncRun.expected_total.is_not(None),
+        )
+        .order_by(SyncRun.id.desc())
+        .limit(1)
+    )
+    candidates = []
+    if walk is not None:
+        candidates.append((walk.finished_at or walk.started_at, walk.expected_total))
+    tested = (site.store_info or {}).get("product_count") if site.last_test_ok else None
+    if isinstance(tested, int) and site.last_tested_at is not None:
+        candidates.append((site.last_tested_at, tested))
+    candidates = [c for c in candidates if c[0] is not None]
+    if not candidates:
+        return None, None
+    at, total = max(candidates, key=lambda c: c[0])
+    return total, at
+
+
+def outcome_text(run: SyncRun) -> str:
+    """One sentence on what a finished run did, honest about incremental runs.
+
+    "Up to date — no changes since 14:05 UTC", "12 changed, 1 new", "1,500 products read", ...
+    """
+    if run.state in ACTIVE:
+        return stage_label(run.stage)
+    if run.state == RunState.FAILED.value:
+        return run.error_message or "The sync failed."
+    if run.state == RunState.CANCELLED.value:
+        return "Cancelled" + (f" after {run.products_seen:,} products" if run.products_seen else "") + "."
+    parts = []
+    if run.kind == RunKind.RECONCILE.value:
+        gone = run.products_archived
+        text = f"{run.products_seen:,} products still in the store; " + (
+            "none deleted." if not gone else f"{gone:,} deleted product{'s' if gone != 1 else ''} archived."
+        )
+        parts.append(text)
+    elif run.kind == RunKind.INCREMENTAL.value:
+        changed, new = run.products_updated, run.products_created
+        if not changed and not new:
+            since = (
+                run.modified_since.strftime("%Y-%m-%d %H:%M UTC") if run.modified_since else "the last sync"
+            )
+            parts.append(f"Up to date — no changes since {since}.")
+        else:
+            bits = [f"{changed:,} changed"] if changed else []
+            bits += [f"{new:,} new"] if new else []
+            parts.append(", ".join(bits) + ".")
+    else:
+        counts = [(run.products_created, "new"), (run.products_updated, "changed")]
+        counts += [(run.products_unchanged, "unchanged"), (run.products_archived, "archived")]
+        detail = ", ".join(f"{n:,} {word}" for n, word in counts if n)
+        parts.append(f"{run.products_seen:,} products read" + (f": {detail}." if detail else "."))
+    if run.products_failed:
+        parts.append(f"{run.products_failed:,} could not be read.")
+    return " ".join(parts)

@@ -13,6 +13,7 @@ from hub.views.sites import own_site
 
 bp = Blueprint("catalog", __name__)
 PER_PAGE = 50
+MAX_QUERY = 200
 
 
 @bp.route("/sites/<int:site_id>/products")
@@ -20,7 +21,10 @@ PER_PAGE = 50
 def products(site_id: int):
     """Search by name or SKU; archived products shown only on request."""
     site = own_site(site_id)
-    q = (request.args.get("q") or "").strip()[:200]
+    q = (request.args.get("q") or "").strip()
+    too_long = len(q) > MAX_QUERY
+    if too_long:
+        q = ""  # said on the page, not silently cut
     show_archived = request.args.get("archived") == "1"
     where = [Product.site_id == site.id]
     if not show_archived:
@@ -54,4 +58,6 @@ def products(site_id: int):
         pages=pages,
         total=total,
         show_archived=show_archived,
-    )
+        too_long=too_long,
+        max_query=MAX_QUERY,
+    ), (400 if too_long else 200)

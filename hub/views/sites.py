@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from hub import audit
 from hub.extensions import db
-from hub.forms import ActionForm, SiteForm
+from hub.forms import ActionForm, DeleteSiteForm, SiteForm
 from hub.models import Site
 from hub.plugins import current_host
+from hub.views.overview import deletion_inventory, summarize
 
 bp = Blueprint("sites", __name__)
 
@@ -28,7 +29,8 @@ def own_site(site_id: int) -> Site:
 def index():
     """Every site of the merchant with its connection state."""
     sites = db.session.scalars(select(Site).where(Site.owner_id == current_user.id).order_by(Site.id)).all()
-    return render_template("sites/index.html", sites=sites, host=current_host())
+    summaries = [summarize(site, with_activity=False) for site in sites]
+    return render_template("sites/index.html", summaries=summaries, host=current_host())
 
 
 @bp.route("/sites/new", methods=["GET", "POST"])
@@ -56,19 +58,34 @@ def show(site_id: int):
         "sites/show.html",
         site=site,
         platform=platform,
+        summary=summarize(site),
         action_form=ActionForm(),
+        has=current_app.view_functions.__contains__,
         audit_events=audit.recent(site),
         describe=audit.describe,
     )
 
 
-@bp.route("/sites/<int:site_id>/delete", methods=["POST"])
+@bp.route("/sites/<int:site_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(site_id: int):
-    """Delete a site with its stored credentials."""
+    """Confirm, then delete a site with everything it holds; the merchant types the site's name."""
     site = own_site(site_id)
-    if not ActionForm().validate_on_submit():
-        abort(400, "The form expired; reload the page and try again.")
+    form = DeleteSiteForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            if form.csrf_token.errors:
+                abort(400, "The form expired; reload the page and try again.")
+        elif form.confirm_name.data.strip() != site.name.strip():
+            form.confirm_name.errors.append("That is not this site's name; nothing was deleted.")
+        else:
+            return _delete(site)
+    return render_template("sites/delete.html", site=site, form=form, inventory=deletion_inventory(site)), (
+        400 if form.errors else 200
+    )
+
+
+def _delete(site: Site):
     db.session.delete(site)
     db.session.commit()
     flash(f"Site “{site.name}” deleted.", "success")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -18,6 +19,7 @@ from hub.sync.plan import can_list_ids
 from hub.views.paging import page_of
 from hub.views.sites import own_site
 
+log = logging.getLogger(__name__)
 bp = Blueprint("sync", __name__)
 ERRORS_PER_PAGE = 50
 
@@ -34,6 +36,7 @@ def page(site_id: int):
     site = own_site(site_id)
     host = current_host()
     active = runs.active_run(site.id)
+    store_total, store_total_at = runs.last_known_total(site)
     return render_template(
         "sites/sync.html",
         site=site,
@@ -41,6 +44,8 @@ def page(site_id: int):
         progress=runs.progress(active) if active else None,
         history=runs.history(site.id),
         stored=runs.stored_product_count(site.id),
+        store_total=store_total,
+        store_total_at=store_total_at,
         form=ActionForm(),
         schedule_form=ScheduleForm(
             sync_interval_minutes=site.sync_interval_minutes,
@@ -136,6 +141,39 @@ def errors(site_id: int, run_id: int):
         .offset(offset)
         .limit(ERRORS_PER_PAGE)
     ).all()
+    pages = max((total + ERRORS_PER_PAGE - 1) // ERRORS_PER_PAGE, 1)
+    host = current_host()
+    platform = host.platform(site.platform) if host.has_platform(site.platform) else None
     return render_template(
-        "sites/sync_errors.html", site=site, run=run, rows=rows, page=page_no, pages=pages, total=total
+        "sites/sync_errors.html",
+        site=site,
+        run=run,
+        rows=rows,
+        page=page_no,
+        pages=pages,
+        total=total,
+        platform=platform,
+        admin_url=_admin_links(site),
     )
+
+
+def _admin_links(site):
+    """A function platform product id -> the product's page in the platform's admin, or None."""
+    host = current_host()
+    if not host.has_platform(site.platform) or not host.supports(site.platform, "admin_product_url"):
+        return lambda product_id: None
+    public = dict(site.credentials_public or {})  # never the secrets: the hook needs only the store
+
+    def link(product_id: str | None) -> str | None:
+        if not product_id:
+            return None
+        try:
+            url = host.call(
+                site.platform, "admin_product_url", credentials=public, product_id=str(product_id)
+            )
+        except Exception:  # a plugin bug costs the link, not the page
+            log.exception("admin_product_url failed for site %s", site.id)
+            return None
+        return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+
+    return link

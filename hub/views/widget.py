@@ -14,8 +14,9 @@ from hub.models import Product, WidgetSettings
 from hub.plugins import current_host
 from hub.security.public_url import public_origin
 from hub.views.sites import own_site
+from hub.widget.activity import activity, forget_refusal
 from hub.widget.forms import WidgetForm
-from hub.widget.settings import settings_for, store_origins
+from hub.widget.settings import MAX_ORIGINS, OriginError, normalize_origin, settings_for, store_origins
 
 bp = Blueprint("widget", __name__)
 
@@ -106,7 +107,32 @@ def settings(site_id: int):
         hub_origin=hub_origin,
         store_origins=store_origins(site),
         searchable=searchable,
+        activity=activity(widget),
     ), (400 if form.errors else 200)
+
+
+@bp.route("/sites/<int:site_id>/widget/allow-origin", methods=["POST"])
+@login_required
+def allow_origin(site_id: int):
+    """Add a refused storefront address to the allow-list in one click."""
+    site = own_site(site_id)
+    if not ActionForm().validate_on_submit():
+        abort(400, "The form expired; reload the page and try again.")
+    widget = settings_for(site)
+    try:
+        origin = normalize_origin(request.form.get("origin", ""))
+    except OriginError as exc:
+        abort(400, str(exc))
+    allowed = list(widget.allowed_origins or [])
+    if origin not in allowed:
+        if len(allowed) >= MAX_ORIGINS:
+            flash(f"The list already holds {MAX_ORIGINS} addresses: remove one first.", "error")
+            return redirect(url_for("widget.settings", site_id=site.id))
+        widget.allowed_origins = [*allowed, origin]
+    forget_refusal(site.id, origin)
+    db.session.commit()
+    flash(f"{origin} may now load the widget (pages pick this up within a minute).", "success")
+    return redirect(url_for("widget.settings", site_id=site.id))
 
 
 @bp.route("/sites/<int:site_id>/widget/rotate-key", methods=["POST"])

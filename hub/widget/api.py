@@ -27,6 +27,7 @@ from hub.models import Site, WidgetSettings
 from hub.ops import metrics
 from hub.plugins import current_host
 from hub.security.public_url import public_origin
+from hub.widget import activity
 from hub.widget.ratelimit import UNKNOWN_KEY, RateLimiter
 from hub.widget.search import SearchOptions, in_stock, search_products
 from hub.widget.settings import settings_by_key, store_origins
@@ -163,6 +164,8 @@ def _resolve(require_enabled: bool = True) -> tuple[WidgetSettings | None, Respo
         return None, _off(), None
     preview = _is_preview(settings, origin)
     if not preview and not origin_allowed(settings, origin):
+        if origin and origin.lower().startswith(("http://", "https://")):
+            activity.record_refused(settings, origin)  # shown on the Widget page with an "Allow" button
         return None, None, None  # the caller answers as its endpoint requires
     if require_enabled and not settings.enabled and not preview:
         return None, _off(), None
@@ -192,7 +195,10 @@ def config() -> Response:
         "store": info.get("name") or site.name,
         "currency": info.get("currency") or None,
     }
-    cache = "no-store" if _is_preview(settings, origin) else f"public, max-age={CONFIG_MAX_AGE}"
+    preview = _is_preview(settings, origin)
+    if origin and not preview and origin.lower() != _hub_origin().lower():
+        activity.record_seen(settings, origin.lower())
+    cache = "no-store" if preview else f"public, max-age={CONFIG_MAX_AGE}"
     metrics.widget_request("config")
     return _json(payload, origin=origin, cache=cache)
 
@@ -219,7 +225,10 @@ def search() -> Response:
     link = _link_builder(site, settings)
     currency = (site.store_info or {}).get("currency") or None
     results = [_public(product, brand, link, currency) for product, brand in rows]
-    return _json({"enabled": True, "query": query, "results": results}, origin=origin)
+    resp = _json({"enabled": True, "query": query, "results": results}, origin=origin)
+    if query and not _is_preview(settings, origin):
+        activity.count_search_after(resp, site.id)  # after the answer is sent: the shopper never waits on it
+    return resp
 
 
 def _preflight() -> Response:

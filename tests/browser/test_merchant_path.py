@@ -89,10 +89,11 @@ def test_newcomer_goes_from_signup_to_a_working_widget(hub_for_demo_store, new_p
     page.locator("#test-result").wait_for()
     assert "Connection works" in page.locator("#test-result h2").text_content()
     shot("test-ok")
-    # A secret is never sent back to the browser, so an unsaved token is typed again before saving.
-    page.fill("#cred_access_token", f" {store.access_token} ")
+    # The token is never sent back to the browser, yet it need not be typed again: the dots stand for it.
+    assert page.input_value("#cred_access_token") == "\u2022" * 10
     page.get_by_role("button", name="Save & test").click()
     page.locator(".badge.ok").first.wait_for()
+    assert page.locator("#next-step").get_by_role("button", name="Sync products now").is_visible()
     shot("saved")
 
     # 5. Sync, watching the progress bar move to the end.
@@ -110,6 +111,9 @@ def test_newcomer_goes_from_signup_to_a_working_widget(hub_for_demo_store, new_p
                 seen.append(value)
                 if len(seen) == 2:
                     shot("sync-progress")
+                    # The merchant's words: a stage name and counts, never "0 of ?" or "ETA ?".
+                    assert page.locator("#stage-text").text_content().strip()
+                    assert "?" not in page.locator("#progress-text").text_content()
         page.wait_for_timeout(100)
     assert len({v for v, _ in seen}) >= 2, f"the bar never moved: {seen}"
     assert [v for v, _ in seen] == sorted(v for v, _ in seen), seen  # only forward
@@ -117,7 +121,7 @@ def test_newcomer_goes_from_signup_to_a_working_widget(hub_for_demo_store, new_p
     shot("sync-done")
     page.wait_for_load_state()
     page.locator("#history").wait_for(timeout=10_000)  # the page reloads itself once the run ends
-    assert page.locator("#stored-count").text_content() == str(PRODUCTS)
+    assert page.locator("#stored-count").text_content() == f"{PRODUCTS:,}"
     assert seen[-1][1] == PRODUCTS
 
     # 6. Widget settings: the embed code, copied with the button.

@@ -98,7 +98,7 @@ class BigCommerceCredentialsSchema(Schema):
                 "file downloads): save it before closing the dialog. It is not the Client ID or the "
                 "Client Secret."
             ),
-            "placeholder": "e.g. 1ab2c3d4e5f6g7h8i9j0k1l2m3n4o5p",
+            "placeholder": "",
             "secret": True,
             "order": 2,
         },
@@ -108,7 +108,7 @@ class BigCommerceCredentialsSchema(Schema):
         metadata={
             "label": "Client ID",
             "help": f"{API_ACCOUNTS_HELP}: shown with the access token. Optional; not sent on API calls.",
-            "placeholder": "e.g. 9z8y7x6w5v4u3t2s1r0q",
+            "placeholder": "",
             "secret": False,
             "order": 3,
         },
@@ -134,7 +134,7 @@ class BigCommerceCredentialsSchema(Schema):
                 "Optional. Shown when an account-level API token is created; also the account_uuid "
                 "of the store's information."
             ),
-            "placeholder": "8d4d492f-17a1-4d95-b396-e1c5720815a5",
+            "placeholder": "",
             "secret": False,
             "order": 5,
         },

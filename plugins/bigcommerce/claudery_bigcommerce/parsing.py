@@ -247,5 +247,15 @@ def parse_product(raw: Any) -> tuple[Product | None, list[RecordError]]:
             except Malformed as exc:
                 errors.append(RecordError(pid, f"custom field #{n} skipped: {exc}"))
     except Malformed as exc:
-        return None, [RecordError(pid, str(exc))]
+        return None, [RecordError(pid, explain(str(exc)))]
     return product, errors
+
+
+def explain(detail: str) -> str:
+    """A skipped product's reason in the merchant's words, with where to fix it (the technical detail kept)."""
+    if detail.startswith("name is"):
+        return "Has no name in BigCommerce — give it a name in the control panel, then sync again."
+    return (
+        f"BigCommerce sent it in a form the hub cannot read ({detail}) — open it in the control panel and "
+        "save it again, then sync again."
+    )

@@ -228,7 +228,7 @@ def test_malformed_records_become_record_errors_and_the_fetch_goes_on() -> None:
     store.products[9]["variants"] = [{"sku": "no id"}, {"id": 91, "price": None}]
     pages = fetch(store)
     errors = {e.product_id: e.message for page in pages for e in page.errors}
-    assert errors["3"] == "name is null"
+    assert errors["3"] == "Has no name in BigCommerce — give it a name in the control panel, then sync again."
     assert "price" in errors["5"] and "categories" in errors["7"]
     assert "variant #1" in errors["9"]
     got = ids_of(pages)

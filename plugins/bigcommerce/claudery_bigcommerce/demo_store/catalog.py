@@ -52,6 +52,8 @@ class Catalog:
                  cache_mb: float = 32, change_log_limit: int = 200_000) -> None:  # fmt: skip
         self.store_hash = store_hash
         self.seed = seed
+        #: where product image URLs point: BigCommerce's CDN, or a running demo store's own /__images
+        self.image_base = gen.CDN
         self.taxonomy = gen.make_taxonomy(seed, products, store_hash)
         ids = gen.product_ids(seed, products)
         # A few guaranteed huge products, so even a small demo catalog has several-hundred-variant pages.
@@ -108,7 +110,12 @@ class Catalog:
     def pieces_many(self, pids: list[int]) -> list[tuple[int, Pieces]]:
         """Return (id, serialized product) for each of ``pids`` that exists (a page: one cache update)."""
         cache, cores, overrides = self._cache, self.cores, self.overrides
-        seed, store_hash, generate = self.seed, self.store_hash, gen.product_pieces
+        seed, store_hash, generate, image_base = (
+            self.seed,
+            self.store_hash,
+            gen.product_pieces,
+            self.image_base,
+        )
         version = self.version
         out, fresh = [], []
         for pid in pids:
@@ -118,7 +125,11 @@ class Catalog:
                 if core is None:  # deleted while this request ran
                     continue
                 edits = overrides.get(pid)
-                pieces = self._generate(pid, core, edits) if edits else generate(seed, core, store_hash)
+                pieces = (
+                    self._generate(pid, core, edits)
+                    if edits
+                    else generate(seed, core, store_hash, image_base)
+                )
                 fresh.append((pid, pieces))
             out.append((pid, pieces))
         if fresh:
@@ -154,7 +165,7 @@ class Catalog:
 
     def _generate(self, pid: int, core: gen.Core, edits: dict | None) -> Pieces:
         if not edits:
-            return gen.product_pieces(self.seed, core, self.store_hash)
+            return gen.product_pieces(self.seed, core, self.store_hash, self.image_base)
         return self._serialize(*self.build(pid, core, edits))
 
     @staticmethod
@@ -172,7 +183,9 @@ class Catalog:
         """
         if core is None:
             core, edits = self.cores[pid], self.overrides.get(pid)
-        base, variants, images, fields, options = gen.build_product(self.seed, core, self.store_hash)
+        base, variants, images, fields, options = gen.build_product(
+            self.seed, core, self.store_hash, self.image_base
+        )
         if edits:
             subs = {"variants": variants, "images": images, "custom_fields": fields, "options": options}
             for key, value in edits.items():

@@ -97,6 +97,7 @@ class DemoStoreConfig:
     webhook_require_https: bool = False  #: the real API wants https:443; local receivers are http
     webhook_delay_ms: float = 0.0  #: delay before a webhook is delivered
     gzip: bool = False  #: gzip bodies when the client accepts it (BigCommerce "may" gzip)
+    serve_images: bool = True  #: product image URLs point at this server's generated /__images/, not the CDN
     cache_products: int = (
         20_000  #: at most this many serialized products kept (FIFO): recent pages, read-ahead
     )

@@ -276,9 +276,9 @@ _P_NO_IMAGES, _P_FREE_SHIPPING, _P_NO_UPC, _P_CUSTOM_URL = _p(0.08), _p(0.1), _p
 
 
 @functools.lru_cache(maxsize=64)
-def _image_root(store_hash: str) -> str:
+def _image_root(store_hash: str, image_base: str = CDN) -> str:
     """The image URL root, JSON-escaped and ``%``-escaped (it goes through two ``%`` passes)."""
-    return dumps(f"{CDN}/s-{store_hash}/products")[1:-1].replace(b"%", b"%%")
+    return dumps(f"{image_base}/s-{store_hash}/products")[1:-1].replace(b"%", b"%%")
 
 
 # The base product (no closing brace). Slots: id, name, type, sku, description (JSON string body), weight,
@@ -311,8 +311,10 @@ _TRUE_FALSE = (b"false", b"true")
 _TRACKING = (b"none", b"product")
 
 
-def product_pieces(seed: int, core: Core, store_hash: str) -> Pieces:
-    """Generate product ``core.id`` straight to its serialized pieces (base, variants, images, ...)."""
+def product_pieces(seed: int, core: Core, store_hash: str, image_base: str = CDN) -> Pieces:
+    """Generate product ``core.id`` straight to its serialized pieces (base, variants, images, ...).
+
+    Image URLs start with ``image_base`` (BigCommerce's CDN; a running demo store serves its own)."""
     pid = core.id
     d = draws(seed, pid, 2)
     weight = round(0.1 + 11.9 * d[0] / _U32, 2) if core.type == "physical" else 0
@@ -333,7 +335,7 @@ def product_pieces(seed: int, core: Core, store_hash: str) -> Pieces:
     sku_j = dumps(sku)
     variants = _variants(core, nums, sku_j, width, height, depth)
     name_slug = slug(core.name).encode()
-    images, primary, n_images = _images(core, _image_root(store_hash), name_slug[:40], d[2])
+    images, primary, n_images = _images(core, _image_root(store_hash, image_base), name_slug[:40], d[2])
     n_fields = (0, 0, 1, 2, 3)[d[3] % 5]
     fields = (b"[" + b",".join([_CUSTOM_FIELD % (pid * 10 + k, _FIELD_NAMES_J[(pid + k) % len(_FIELD_NAMES_J)],
                                                  _FIELD_VALUES_J[d[4 + k] % len(_FIELD_VALUES_J)])
@@ -479,7 +481,9 @@ def _images(core: Core, root: bytes, base: bytes, u: int) -> tuple[bytes, bytes,
     return b"[" + b",".join(out) + b"]", out[0], len(out)
 
 
-def build_product(seed: int, core: Core, store_hash: str) -> tuple[dict, list, list, list, list]:
+def build_product(
+    seed: int, core: Core, store_hash: str, image_base: str = CDN
+) -> tuple[dict, list, list, list, list]:
     """Return (base product, variants, images, custom_fields, options) in v3 JSON shapes (parsed pieces)."""
-    p = product_pieces(seed, core, store_hash)
+    p = product_pieces(seed, core, store_hash, image_base)
     return loads(p.base + b"}"), loads(p.variants), loads(p.images), loads(p.custom_fields), loads(p.options)

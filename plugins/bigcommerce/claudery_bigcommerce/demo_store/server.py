@@ -9,7 +9,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from claudery_bigcommerce.demo_store import admin
+from claudery_bigcommerce.demo_store import admin, images
 from claudery_bigcommerce.demo_store.app import DemoStoreApp
 from claudery_bigcommerce.demo_store.config import DemoStoreConfig
 from claudery_bigcommerce.demo_store.responses import Response
@@ -36,6 +36,8 @@ class _Handler(BaseHTTPRequestHandler):
         started = time.perf_counter()
         if path.startswith("/__demo/"):
             resp = admin.handle(self.app, self.command, path, query, body)
+        elif path.startswith(images.PREFIX):
+            resp = images.handle(self.command, path, headers)
         else:
             endpoint, resp = self.app.handle(self.command, path, query, headers, body)
             self.app.count(endpoint, 0 if resp.drop else resp.status)
@@ -103,6 +105,10 @@ class DemoStoreServer:
         self._httpd = _Server((self.config.host, self.config.port), handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="demo-store-http", daemon=True)  # fmt: skip
+        if self.config.serve_images:
+            # Product images point here, not at BigCommerce's CDN: the demo's pages show real pictures offline.
+            for state in self.app.stores.values():
+                state.catalog.image_base = self.base_url + images.PREFIX.rstrip("/")
         self._thread.start()
         return self
 

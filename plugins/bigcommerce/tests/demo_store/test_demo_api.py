@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from typing import Any
 
@@ -291,6 +292,9 @@ def test_deterministic_catalog(make_server, make_client, shared: DemoStoreServer
     again = make_server(products=300, quota=0)
     a = make_client(shared).get("/v3/catalog/products", limit=20, include="variants,images").json()["data"]
     b = make_client(again).get("/v3/catalog/products", limit=20, include="variants,images").json()["data"]
-    assert a == b
+    # Image URLs point at each server's own port; everything else is the same catalog.
+    assert json.loads(json.dumps(a).replace(shared.base_url, "")) == json.loads(
+        json.dumps(b).replace(again.base_url, "")
+    )
     other = make_server(products=300, quota=0, seed=7)
     assert make_client(other).get("/v3/catalog/products", limit=20).json()["data"] != a[:20]

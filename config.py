@@ -1,11 +1,14 @@
-"""Configuration from the environment, with safe development defaults and strict production checks.
+"""Claudery Hub's settings: the one place that names them, gives their defaults and types, and reads them.
 
-Every setting is read from an environment variable of the same name. In development (``HUB_ENV`` unset
-or ``development``) missing secrets are generated once and kept in the instance folder, so a first run
-needs nothing. Plugins read their own settings (``<PLATFORM>_*`` keys, e.g. ``ACME_API_URL``) from this configuration
-and, failing that, from the environment (see ``hub.connection.plugin_context``). In production
-(``HUB_ENV=production``) the hub refuses to start without a real ``SECRET_KEY`` and
-``HUB_ENCRYPTION_KEYS``, and says how to make them.
+Every setting is read from an environment variable of the same name, parsed to the type of its default,
+and then read by the code as ``app.config[NAME]`` (never ``config.get(NAME, default)``: the default lives
+here only). An unknown ``HUB_ENV`` refuses to start.
+
+In development (``HUB_ENV`` unset or ``development``) missing secrets are generated once and kept in the
+instance folder, so a first run needs nothing. Plugins read their own settings
+(``<PLATFORM>_*`` keys, e.g. ``ACME_API_URL``) from this configuration and, failing that, from the environment (see
+``hub.connection.plugin_context``). In production (``HUB_ENV=production``) the hub refuses to start
+without a real ``SECRET_KEY`` and ``HUB_ENCRYPTION_KEYS``, and says how to make them.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from typing import Any
 from cryptography.fernet import Fernet
 
 DEV_SECRETS_FILE = "dev-secrets.json"
+#: the values HUB_ENV may take; anything else refuses to start (a typo must not mean "development")
+ENVIRONMENTS = ("development", "production")
 INSECURE_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret"}
 
 
@@ -76,19 +81,20 @@ class Defaults:
 
 
 def _env(name: str, default: Any) -> Any:
+    """The environment's value of ``name`` parsed to the type of ``default``; ``default`` when unset."""
     raw = os.environ.get(name)
     if raw is None:
         return default
-    if isinstance(default, int) and not isinstance(default, bool):
+    if isinstance(default, bool):
+        if raw.strip().lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+            raise ConfigError(f"{name} must be 1 or 0 (true or false), got {raw!r}")
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int | float):
         try:
-            return int(raw)
+            return type(default)(raw)
         except ValueError as exc:
-            raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
-    if isinstance(default, float):
-        try:
-            return float(raw)
-        except ValueError as exc:
-            raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+            kind = "a whole number" if isinstance(default, int) else "a number"
+            raise ConfigError(f"{name} must be {kind}, got {raw!r}") from exc
     return raw
 
 
@@ -133,6 +139,10 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
     if "DATABASE_URL" in overrides:
         cfg["SQLALCHEMY_DATABASE_URI"] = _normalize_database_url(overrides["DATABASE_URL"])
 
+    if cfg["HUB_ENV"] not in ENVIRONMENTS:
+        raise ConfigError(
+            f"HUB_ENV={cfg['HUB_ENV']!r} is not one of {', '.join(ENVIRONMENTS)}. Unset it for development."
+        )
     production = cfg["HUB_ENV"] == "production"
     if production:
         if cfg["SECRET_KEY"] in INSECURE_SECRET_KEYS or len(cfg["SECRET_KEY"]) < 16:
