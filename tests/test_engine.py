@@ -162,6 +162,7 @@ def test_a_stop_in_any_stage_is_a_stop(fake_site, stage, how):
         return
     assert run.state == "queued" and run.stage == stage and run.attempts == 0
     assert "retried" not in (run.error_message or "")
+    assert runs.run_stage_label(run).startswith("Resuming shortly: ")  # what the sync page shows meanwhile
     engine.SHUTDOWN.clear()
     fake.events.clear()
     run = resume(app, run.id)  # another worker picks the requeued job up at the same stage
@@ -223,6 +224,14 @@ def test_each_error_kind(fake_site, kind, state, retried):
     with app.app_context():
         status = db.session.get(Site, site_id).connection_status
     assert (status == "needs_attention") is kind.needs_merchant
+
+
+def test_a_run_waiting_to_retry_says_so(fake_site):
+    app, site_id, fake = fake_site()
+    fake.events["products"] = ErrorKind.UNAVAILABLE
+    run = sync(app, site_id)
+    assert run.state == "queued"
+    assert runs.run_stage_label(run) == "The store is not answering; trying again shortly"
 
 
 def test_hostile_values_fail_only_their_products(fake_site):

@@ -197,7 +197,7 @@ def progress(run: SyncRun) -> dict:
         "rate_limit_wait_s": round(run.rate_limit_wait_s, 1),
         "error": run.error_message,
         "cancel_requested": run.cancel_requested,
-        "stage_label": stage_label(run.stage),
+        "stage_label": run_stage_label(run),
         "state_label": run_state_label(run.state),
         "outcome": outcome_text(run),
         "started_at": run.started_at.isoformat() if run.started_at else None,
@@ -213,8 +213,7 @@ STAGE_LABELS = {
     "categories": "Reading categories and brands",
     "products": "Reading products",
     "listing ids": "Checking which products still exist",
-    "interrupted": "Resuming after an interruption",
-    "waiting to retry": "The store is not answering; trying again shortly",
+    "checking deletions": "Checking for products deleted during the sync",
     "done": "Finished",
 }
 STATE_LABELS = {
@@ -233,6 +232,18 @@ def stage_label(stage: str | None) -> str:
     if not stage:
         return ""
     return STAGE_LABELS.get(stage, stage.replace("_", " ").capitalize())
+
+
+def run_stage_label(run: SyncRun) -> str:
+    """What an active run is doing, in the merchant's words, including waits between executions.
+
+    A run keeps its stage while it is queued again (it resumes there), so the state tells the wait apart.
+    """
+    if run.state == RunState.QUEUED.value and run.stage not in ("queued", None):
+        if run.error_message and run.attempts:
+            return "The store is not answering; trying again shortly"
+        return f"Resuming shortly: {stage_label(run.stage).lower()}"
+    return stage_label(run.stage)
 
 
 def run_state_label(state: str) -> str:
@@ -278,7 +289,7 @@ def outcome_text(run: SyncRun) -> str:
     "Up to date — no changes since 14:05 UTC", "12 changed, 1 new", "1,500 products read", ...
     """
     if run.state in ACTIVE:
-        return stage_label(run.stage)
+        return run_stage_label(run)
     if run.state == RunState.FAILED.value:
         return run.error_message or "The sync failed."
     if run.state == RunState.CANCELLED.value:

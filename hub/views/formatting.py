@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Flask
 
-from hub.sync.runs import kind_label, outcome_text, run_state_label, stage_label
+from hub.sync.runs import kind_label, outcome_text, run_stage_label, run_state_label, stage_label
 
 #: ISO 4217 codes the dashboard writes as a symbol; any other code is written before the amount
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$", "NZD": "NZ$"}
@@ -85,6 +85,7 @@ def register(app: Flask) -> None:
         run_duration=run_duration,
         run_state_label=run_state_label,
         stage_label=stage_label,
+        run_stage_label=run_stage_label,
         kind_label=kind_label,
         outcome_text=outcome_text,
     )
