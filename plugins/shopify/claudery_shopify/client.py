@@ -134,14 +134,15 @@ class ShopifyClient:
 
     def sleep(self, seconds: float, *, rate_limit: bool = False) -> None:
         """Sleep in short steps so that a stop request is honoured promptly."""
-        deadline = time.monotonic() + seconds
+        left = seconds
         while True:
             if self.should_stop():
                 raise StopRequested
-            left = deadline - time.monotonic()
             if left <= 0:
                 break
-            self._sleep(min(left, 0.25))
+            step = min(left, 0.25)
+            self._sleep(step)
+            left -= step
         if rate_limit:
             with self._usage_lock:
                 self.usage.rate_limit_wait += seconds
