@@ -138,10 +138,17 @@ def test_http_failures_are_classified_in_the_merchants_words(
 
 @responses.activate
 def test_missing_scope_in_graphql_names_the_scope() -> None:
-    responses.post(URL, json={
-        "errors": [{"message": "Access denied for products field. Required access: `read_products` access scope.",
-                    "path": ["products"], "extensions": {"code": "ACCESS_DENIED", "requiredAccess": "`read_products` access scope."}}],
-        "data": {"products": None}, "extensions": cost()})  # fmt: skip
+    required = "`read_products` access scope."
+    denied = {"code": "ACCESS_DENIED", "requiredAccess": required}
+    message = f"Access denied for products field. Required access: {required}"
+    responses.post(
+        URL,
+        json={
+            "errors": [{"message": message, "path": ["products"], "extensions": denied}],
+            "data": {"products": None},
+            "extensions": cost(),
+        },
+    )
     error = failure()
     assert error.kind is ErrorKind.SCOPE
     assert "read_products" in error.message and "Develop apps" in error.message
@@ -228,8 +235,9 @@ def test_server_errors_are_retried_with_backoff_then_unavailable(status: int) ->
 
 @responses.activate
 def test_internal_server_error_in_graphql_is_retried() -> None:
-    responses.post(URL, json={"errors": [{"message": "Internal error. Looks like something went wrong on our end.\nRequest ID: 1a2b",
-                                          "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": "1a2b"}}]})  # fmt: skip
+    message = "Internal error. Looks like something went wrong on our end.\nRequest ID: 1a2b"
+    ext = {"code": "INTERNAL_SERVER_ERROR", "requestId": "1a2b"}
+    responses.post(URL, json={"errors": [{"message": message, "extensions": ext}]})
     responses.post(URL, json=OK)
     assert client().query("{ a }").data
 
@@ -245,8 +253,9 @@ def test_timeouts_and_dropped_connections_are_network_errors() -> None:
 
 @responses.activate
 def test_max_cost_exceeded_tells_the_caller_to_shrink() -> None:
-    responses.post(URL, json={"errors": [{"message": "Query cost is 1293, which exceeds the single query max cost limit (1000).",
-                                          "extensions": {"code": "MAX_COST_EXCEEDED", "cost": 1293, "maxCost": 1000}}]})  # fmt: skip
+    message = "Query cost is 1293, which exceeds the single query max cost limit (1000)."
+    ext = {"code": "MAX_COST_EXCEEDED", "cost": 1293, "maxCost": 1000}
+    responses.post(URL, json={"errors": [{"message": message, "extensions": ext}]})
     with pytest.raises(QueryTooCostly) as caught:
         client().query("{ a }")
     assert caught.value.cost == 1293
