@@ -95,6 +95,7 @@ class ShopifyClient:
         self.bucket = CostBucket(clock)
         self.usage = Usage()
         self._usage_lock = threading.Lock()
+        self._expected: dict[str, float] = {}
         self.served_version: str | None = None  #: ``X-Shopify-API-Version`` of the last answer
         self.session = session or requests.Session()
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
@@ -161,6 +162,8 @@ class ShopifyClient:
         ``expected_cost`` (the requested cost this query had last time) lets the client wait for the
         bucket *before* sending, instead of being throttled.
         """
+        # the requested cost this query text had last time, when the caller does not know better
+        expected_cost = expected_cost or self._expected.get(text, 0.0)
         failures = 0
         throttle_wait = 0.0
         renewed = False
@@ -251,6 +254,12 @@ class ShopifyClient:
         if errors:
             codes = error_codes(errors)
             if "THROTTLED" in codes:
+                requested = _number(cost.get("requestedQueryCost"))
+                maximum = _number((cost.get("throttleStatus") or {}).get("maximumAvailable"))
+                if requested is not None and maximum is not None and requested > maximum:
+                    # it would never fit, however long we wait: the caller must ask for less
+                    self.bucket.update(cost)
+                    raise QueryTooCostly(requested, maximum)
                 return _Throttled(self.bucket.throttled_wait(cost))
             self.bucket.update(cost)
             if "MAX_COST_EXCEEDED" in codes:
@@ -266,6 +275,9 @@ class ShopifyClient:
             )
             raise graphql_error(errors, self.shop)
         self.bucket.update(cost)
+        requested = _number(cost.get("requestedQueryCost"))
+        if requested is not None:
+            self._expected[body["query"]] = requested
         with self._usage_lock:
             self.usage.requested_cost += float(cost.get("requestedQueryCost") or 0)
             self.usage.actual_cost += float(cost.get("actualQueryCost") or 0)
@@ -282,6 +294,13 @@ class _Unauthorized(Exception):
 @dataclass
 class _Throttled:
     wait: float
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _retry_after(value: str | None) -> float | None:

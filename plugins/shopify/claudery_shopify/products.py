@@ -26,7 +26,7 @@ from hub.contract import (
 )
 
 from . import bulk, queries
-from .client import ShopifyClient
+from .client import ShopifyClient, Usage
 from .cursor import Cursor, decode
 from .nested import complete_product
 from .parsing import BadRecord, parse_product, timestamp
@@ -54,7 +54,8 @@ def fetch_products(
             return
         if cursor is None:
             cursor = start_cursor(request, client.settings.incremental_margin)
-        yield from pages(client, cursor, total)
+        # the count above is part of the first page's work
+        yield from pages(client, cursor, total, baseline=Usage())
     finally:
         client.close()
 
@@ -82,8 +83,10 @@ def product_count(client: ShopifyClient) -> int | None:
     return int(count) if isinstance(count, int) else None
 
 
-def pages(client: ShopifyClient, cursor: Cursor, total: int | None) -> Iterator[ProductPage]:
-    """Page ``products`` from ``cursor`` to the end."""
+def pages(
+    client: ShopifyClient, cursor: Cursor, total: int | None, baseline: Usage | None = None
+) -> Iterator[ProductPage]:
+    """Page ``products`` from ``cursor`` to the end (``baseline``: usage to count in the first page)."""
     settings = client.settings
     sizer = PageSizer(
         first=cursor.first or settings.page_size,
@@ -99,7 +102,7 @@ def pages(client: ShopifyClient, cursor: Cursor, total: int | None) -> Iterator[
     seen: set[str] = set()  # an incremental walk meets a product again when it changes meanwhile
     after = cursor.after
     while True:
-        before = client.usage.snapshot()
+        before, baseline = baseline or client.usage.snapshot(), None
         result = sizer.run(
             client,
             lambda first, nested, after=after: (
