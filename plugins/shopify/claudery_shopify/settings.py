@@ -40,8 +40,9 @@ class ShopifySettings:
     max_query_cost: int = MAX_QUERY_COST
     #: seconds subtracted from ``modified_since`` in the search filter (Shopify filters to the second)
     incremental_margin: float = 1.0
-    #: a full fetch of a catalog with at least this many products uses a bulk operation (0: never)
-    bulk_threshold: int = 0
+    #: a full fetch of a catalog with at least this many products uses a bulk operation (0: never);
+    #: ``shopify-api.md`` §5.6: bulk above ~2,000 products
+    bulk_threshold: int = 2000
     #: seconds between polls of a running bulk operation (doubled up to ``bulk_poll_cap``)
     bulk_poll_interval: float = 1.0
     bulk_poll_cap: float = 30.0
@@ -85,7 +86,7 @@ class ShopifySettings:
             collections_first=first("SHOPIFY_COLLECTIONS_FIRST", 10),
             max_query_cost=int(num("SHOPIFY_MAX_QUERY_COST", MAX_QUERY_COST, 50, MAX_QUERY_COST)),
             incremental_margin=num("SHOPIFY_INCREMENTAL_MARGIN_SECONDS", 1.0, 0.0, 86400.0),
-            bulk_threshold=int(num("SHOPIFY_BULK_THRESHOLD", 0, 0, 10**9)),
+            bulk_threshold=int(num("SHOPIFY_BULK_THRESHOLD", 2000, 0, 10**9)),
             bulk_poll_interval=num("SHOPIFY_BULK_POLL_INTERVAL", 1.0, 0.0, 600.0),
             bulk_poll_cap=num("SHOPIFY_BULK_POLL_CAP", 30.0, 0.0, 3600.0),
             bulk_page_size=first("SHOPIFY_BULK_PAGE_SIZE", 250),
