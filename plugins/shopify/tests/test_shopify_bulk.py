@@ -95,8 +95,8 @@ def test_missing_scope_fails_the_bulk_export_naming_it(
 
 URL = "https://my-store.myshopify.com/admin/api/2026-10/graphql.json"
 FILE = "https://storage.example/bulk-1.jsonl"
-COST = {"cost": {"requestedQueryCost": 10, "actualQueryCost": 10,
-                 "throttleStatus": {"maximumAvailable": 2000, "currentlyAvailable": 1990, "restoreRate": 100}}}  # fmt: skip
+BUCKET = {"maximumAvailable": 2000, "currentlyAvailable": 1990, "restoreRate": 100}
+COST = {"cost": {"requestedQueryCost": 10, "actualQueryCost": 10, "throttleStatus": BUCKET}}
 
 
 def product(n: int) -> dict[str, Any]:
