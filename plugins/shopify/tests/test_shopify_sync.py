@@ -320,3 +320,34 @@ def test_missing_read_products_scope_fails_the_run_and_flags_the_site(
     assert "read_products" in run.error_message and NO_SCOPE_TOKEN not in run.error_message
     with app.app_context():
         assert db.session.get(Site, site_id).connection_status == "needs_attention"
+
+
+def _bulk_starts(store: DemoStoreProcess) -> int:
+    return sum(
+        n
+        for (op, status, _c), n in store.admin.request_counts().items()
+        if "HubBulkStart" in op and status == 200
+    )
+
+
+def test_bulk_sync_killed_mid_download_resumes_the_same_export_exact(
+    shopify_site: Callable, worker_factory: Callable
+) -> None:
+    app, site_id, store = shopify_site(products=2500, throttle=False, seed=17)
+    queue = app.config["HUB_QUEUE"]
+    bulk = {
+        "SHOPIFY_BULK_THRESHOLD": "2000",
+        "SHOPIFY_BULK_PAGE_SIZE": "25",
+        "SHOPIFY_BULK_POLL_INTERVAL": "0.05",
+    }
+    first = worker_factory(app, queue, store, **bulk)
+    run_id = _start(app, site_id)
+    wait_run(app, run_id, until=lambda r: r.products_seen >= 300)
+    first.kill()
+    worker_factory(app, queue, store, **bulk)
+    run = wait_run(app, run_id, timeout=180)
+    assert run.state == "succeeded", run.error_message
+    assert run.epoch >= 3
+    assert _bulk_starts(store) == 1  # the download resumed; the export was not started again
+    assert _ops(store).get("query HubProducts", 0) == 0  # no paging at all
+    assert_exact(app, site_id, store)
