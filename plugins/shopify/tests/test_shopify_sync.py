@@ -8,6 +8,7 @@ is reused as is: nothing here is Shopify-specific except the truth's mapping.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -351,3 +352,57 @@ def test_bulk_sync_killed_mid_download_resumes_the_same_export_exact(
     assert _bulk_starts(store) == 1  # the download resumed; the export was not started again
     assert _ops(store).get("query HubProducts", 0) == 0  # no paging at all
     assert_exact(app, site_id, store)
+
+
+def test_cli_connects_a_shop_from_json_and_exports_gids(
+    database_url,  # noqa: F811
+    tmp_path,
+    redis_url,  # noqa: F811
+    shopify_demo_store,
+    worker_factory: Callable,
+) -> None:
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from hub.cli import _register_hub_commands, cli
+
+    _register_hub_commands()
+    store: DemoStoreProcess = shopify_demo_store
+    app = make_app(
+        database_url, tmp_path, plugins=[("shopify", plugin)], REDIS_URL=redis_url, HUB_QUEUE=unique_queue(),
+        SHOPIFY_API_URL=store.base_url + "/shops/{shop}",
+    )  # fmt: skip
+
+    def run(args: list[str], stdin: str | None = None) -> Any:
+        return CliRunner().invoke(cli, args, input=stdin, obj=ScriptInfo(create_app=lambda: app))
+
+    try:
+        assert run(["users", "create", "op@example.com"], "a long password\n").exit_code == 0
+        pasted = {
+            "shop": f" https://admin.shopify.com/store/{store.shop}/products ",
+            "access_token": store.access_token,
+        }
+        result = run(
+            ["sites", "connect", "--owner", "op@example.com", "--platform", "shopify", "--name", "S"],
+            json.dumps(pasted),
+        )
+        assert result.exit_code == 0 and "OK: Connected to" in result.output, result.output
+        assert store.access_token not in result.output
+        site_id = int(result.stdout.strip().splitlines()[-1])
+        worker_factory(app, app.config["HUB_QUEUE"], store)
+        assert wait_run(app, _start(app, site_id)).state == "succeeded"
+        exported = [
+            json.loads(line) for line in run(["products", "export", str(site_id)]).stdout.splitlines()
+        ]
+        truth = {p["id"]: p for p in store.admin.catalog()["products"]}
+        assert {e["id"] for e in exported} == set(truth)
+        for e in exported:
+            assert e["id"].startswith("gid://shopify/Product/")
+            assert e["brand_id"] == truth[e["id"]]["vendor"]
+    finally:
+        with app.app_context():
+            db.session.remove()
+            with db.engine.begin() as conn:
+                for table in reversed(db.metadata.sorted_tables):
+                    conn.execute(table.delete())
+            db.engine.dispose()
