@@ -48,10 +48,10 @@ INVENTORY_FIELDS = {
 class DemoStoreApp:
     """All shops of one demo-store server and the request pipeline in front of them."""
 
-    def __init__(self, config: DemoStoreConfig) -> None:
+    def __init__(self, config: DemoStoreConfig, clock: Clock | None = None) -> None:
         config.validate()
         self.config = config
-        self.clock = Clock(config.time_scale)
+        self.clock = clock or Clock(config.time_scale)  #: injectable: tests may drive time themselves
         self.faults = FaultInjector(config.faults)
         self.service = GraphQLService()
         self.webhooks = WebhookHub(
@@ -59,6 +59,7 @@ class DemoStoreApp:
             retries=config.webhook_retries,
             retry_delay_ms=config.webhook_retry_delay_ms,
             duplicate_rate=config.webhook_duplicate_rate,
+            reorder_rate=config.webhook_reorder_rate,
             delay_ms=config.webhook_delay_ms,
         )
         self.bulk = BulkManager(

@@ -137,9 +137,10 @@ class BulkManager:
             self.ops[op.oid] = op
         doc = parse(query)
         operation = next(d for d in doc.definitions if isinstance(d, OperationDefinitionNode))
-        plans = Compiler(self.schema, {}, {}).plans([operation.selection_set], self.schema.query_type)[
-            "QueryRoot"
-        ]
+        root_type = self.schema.query_type
+        plans = Compiler(self.schema, {}, {}).plans([operation.selection_set], root_type)["QueryRoot"]
+        # an execution of its own: the file is written after the request that started it has answered
+        execution = Execution(None, {}, scopes=execution.scopes, field_scopes=execution.field_scopes)
         threading.Thread(
             target=self._render, args=(op, root, plans, execution), daemon=True, name=f"bulk-{op.oid}"
         ).start()

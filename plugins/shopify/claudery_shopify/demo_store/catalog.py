@@ -277,9 +277,7 @@ class Catalog:
             core.published = (core.published or core.updated) if core.status == "ACTIVE" else None
         return changed
 
-    def _record(
-        self, kind: str, pid: int, source: str, fields: list[str], before: Core | None, after: Core | None
-    ) -> Event:
+    def _record(self, kind: str, pid: int, source: str, fields: list[str]) -> Event:
         self._seq += 1
         self.version += 1
         event = Event(self._seq, self.now(), kind, pid, source, fields)
@@ -311,7 +309,7 @@ class Catalog:
             self.cores[pid] = core
             bisect.insort(self.ids, pid)
             bisect.insort(self.by_updated, (core.updated, pid))
-            self._record("created", pid, source, changed, None, core)
+            self._record("created", pid, source, changed)
         self._notify("created", None, core)
         return core
 
@@ -325,7 +323,7 @@ class Catalog:
             self.by_updated.pop(bisect.bisect_left(self.by_updated, (old.updated, pid)))
             bisect.insort(self.by_updated, (core.updated, pid))
             self.cores[pid] = core
-            self._record("updated", pid, source, changed, old, core)
+            self._record("updated", pid, source, changed)
         self._notify("updated", old, core)
         return core
 
@@ -336,7 +334,7 @@ class Catalog:
             self.ids.pop(bisect.bisect_left(self.ids, pid))
             self.by_updated.pop(bisect.bisect_left(self.by_updated, (old.updated, pid)))
             self._nodes.pop(pid, None)
-            self._record("deleted", pid, source, [], old, None)
+            self._record("deleted", pid, source, [])
         self._notify("deleted", old, None)
         return old
 

@@ -10,7 +10,6 @@ import threading
 import click
 
 from claudery_shopify.demo_store.config import PLANS, DemoStoreConfig, ShopConfig, faults_from_dict
-from claudery_shopify.demo_store.server import DemoStoreServer
 
 
 def _shop_option(value: str) -> ShopConfig:
@@ -112,6 +111,9 @@ def demo_store_command(host: str, port: int, products: int, seed: int, plan: str
 
 def run(cfg: DemoStoreConfig) -> None:
     """Start the server, print the readiness lines, serve until SIGTERM/SIGINT."""
+    # imported here: every ``hub`` command loads this module, and GraphQL is only needed to serve
+    from claudery_shopify.demo_store.server import DemoStoreServer
+
     server = DemoStoreServer(cfg)
     server.freeze_catalogs()
     server.start()

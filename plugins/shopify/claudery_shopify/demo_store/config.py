@@ -133,6 +133,7 @@ class DemoStoreConfig:
     webhook_retries: int = 2  #: re-deliveries after a non-2xx (Shopify: 8 over ~4 h)
     webhook_retry_delay_ms: float = 200.0
     webhook_duplicate_rate: float = 0.0  #: deliver some events twice (same X-Shopify-Webhook-Id)
+    webhook_reorder_rate: float = 0.0  #: let the next delivery overtake this one (no ordering guarantee)
     webhook_delay_ms: float = 0.0
     cache_products: int = 5000  #: generated products kept (LRU) for repeated reads
     event_log_limit: int = 200_000  #: event-log entries kept (oldest dropped)

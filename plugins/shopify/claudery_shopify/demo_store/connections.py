@@ -51,11 +51,10 @@ def page_size(args: dict[str, Any]) -> tuple[int, bool]:
     return size, last is not None
 
 
-def positional(n: int, args: dict[str, Any], ids: Callable[[int], int]) -> tuple[list[int], bool, bool]:
+def positional(n: int, args: dict[str, Any]) -> tuple[list[int], bool, bool]:
     """Page over rows at positions 1..n (ordered by position); return (positions, has_next, has_prev).
 
-    ``ids(position)`` gives a row's numeric id; the cursor's ``last_value`` is the position as a string,
-    as Shopify's nested variant/media cursors are.
+    The cursor's ``last_value`` is the position as a string, as in Shopify's nested variant/media cursors.
     """
     size, backward = page_size(args)
     reverse = bool(args.get("reverse"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import unicodedata
@@ -10,8 +11,9 @@ _NON_SLUG = re.compile(r"[^a-z0-9]+")
 _TAGS = re.compile(r"<[^>]+>")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def iso(ts: int | float) -> str:
-    """GraphQL ``DateTime``: UTC with ``Z``."""
+    """GraphQL ``DateTime``: UTC with ``Z`` (cached: a page formats thousands, many of them equal)."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 

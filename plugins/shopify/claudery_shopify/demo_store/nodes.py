@@ -10,7 +10,7 @@ from typing import Any
 
 from claudery_shopify.demo_store import formats as fmt
 from claudery_shopify.demo_store import generator as gen
-from claudery_shopify.demo_store.connections import connection, encode_cursor, page_size, positional
+from claudery_shopify.demo_store.connections import connection, encode_cursor, positional
 from claudery_shopify.demo_store.generator import Core, Env
 
 
@@ -34,13 +34,13 @@ def product_node(env: Env, core: Core, kind: str = "") -> dict[str, Any]:
         n = core.n_variants
         sort_key = args.get("sortKey") or "POSITION"
         if sort_key in ("POSITION", "ID", "RELEVANCE"):
-            positions, has_next, has_prev = positional(n, args, lambda k: pid * gen.VARIANT_FACTOR + k)
+            positions, has_next, has_prev = positional(n, args)
             rows = [variant(k) for k in positions]
         else:  # SKU / TITLE: order every variant, then page by position in that order
             everything = sorted(
                 (variant(k) for k in range(1, n + 1)), key=lambda v: (v[_SORT[sort_key]] or "", v["position"])
             )
-            idx, has_next, has_prev = positional(n, args, lambda k: 0)
+            idx, has_next, has_prev = positional(n, args)
             rows = [everything[i - 1] for i in idx]
             positions = idx
         return connection(
@@ -51,7 +51,7 @@ def product_node(env: Env, core: Core, kind: str = "") -> dict[str, Any]:
         )
 
     def media(args: dict[str, Any]) -> dict[str, Any]:
-        positions, has_next, has_prev = positional(core.n_media, args, lambda j: pid * gen.MEDIA_FACTOR + j)
+        positions, has_next, has_prev = positional(core.n_media, args)
         rows = [gen.media_node(env, core, j) for j in positions]
         return connection(
             rows,
@@ -70,7 +70,7 @@ def product_node(env: Env, core: Core, kind: str = "") -> dict[str, Any]:
 
     def metafields(args: dict[str, Any]) -> dict[str, Any]:
         rows = metafield_rows(args)
-        idx, has_next, has_prev = positional(len(rows), args, lambda i: 0)
+        idx, has_next, has_prev = positional(len(rows), args)
         picked = [rows[i - 1] for i in idx]
         return connection(
             picked,
@@ -91,7 +91,7 @@ def product_node(env: Env, core: Core, kind: str = "") -> dict[str, Any]:
 
     def collections(args: dict[str, Any]) -> dict[str, Any]:
         members = [env.collections[i] for i in core.collections if i < len(env.collections)]
-        idx, has_next, has_prev = positional(len(members), args, lambda i: 0)
+        idx, has_next, has_prev = positional(len(members), args)
         rows = [gen.collection_node(members[i - 1]) for i in idx]
         return connection(
             rows, lambda i: encode_cursor(members[idx[i] - 1]["id"], str(idx[i])), has_next, has_prev
@@ -169,8 +169,3 @@ def product_node(env: Env, core: Core, kind: str = "") -> dict[str, Any]:
 
 
 _SORT = {"SKU": "sku", "TITLE": "title"}
-
-
-def check_page(args: dict[str, Any]) -> int:
-    """Validate first/last of a connection whose rows come from elsewhere; return the page size."""
-    return page_size(args)[0]

@@ -33,7 +33,6 @@ class RequestInfo:
 
     version: str
     products_pages: int = 0  #: products connections served (drives paging churn)
-    polled: bool = False
     search_warnings: list[dict[str, Any]] | None = None
 
 
@@ -136,7 +135,6 @@ def query_root(
             op = app.bulk.ops.get(num)
             if op is None or op.owner != (shop.handle, install.client_id):
                 return None
-            info.polled = True
             return app.bulk.poll(op).node(app.base_url)
         if kind == "WebhookSubscription":
             return next(
@@ -182,7 +180,7 @@ def query_root(
         if args.get("query"):
             word = args["query"].lower().replace("title:", "")
             rows = [i for i in rows if word in cat.collections[i]["title"].lower()]
-        idx, has_next, has_prev = positional(len(rows), args, lambda i: 0)
+        idx, has_next, has_prev = positional(len(rows), args)
         picked = [rows[i - 1] for i in idx]
         return connection(
             [collection_node(i) for i in picked],
@@ -239,7 +237,6 @@ def query_root(
         mine = [op for op in app.bulk.ops.values() if op.owner == (shop.handle, install.client_id)]
         if not mine:
             return None
-        info.polled = True
         return app.bulk.poll(mine[-1]).node(app.base_url)
 
     def webhook_subscriptions(args: dict[str, Any]) -> dict[str, Any]:
@@ -248,7 +245,7 @@ def query_root(
             subs = [s for s in subs if s["topic"] in args["topics"]]
         if args.get("uri") or args.get("callbackUrl"):
             subs = [s for s in subs if s["uri"] == (args.get("uri") or args.get("callbackUrl"))]
-        idx, has_next, has_prev = positional(len(subs), args, lambda i: 0)
+        idx, has_next, has_prev = positional(len(subs), args)
         picked = [subs[i - 1] for i in idx]
         return connection(picked, lambda i: encode_cursor(picked[i]["_sid"], str(idx[i])), has_next, has_prev)
 

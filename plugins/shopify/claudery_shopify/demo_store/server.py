@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from claudery_shopify.demo_store import admin
 from claudery_shopify.demo_store.app import DemoStoreApp
 from claudery_shopify.demo_store.config import DemoStoreConfig
+from claudery_shopify.demo_store.ratelimit import Clock
 from claudery_shopify.demo_store.responses import Response
 
 
@@ -78,9 +79,9 @@ class _Server(ThreadingHTTPServer):
 class DemoStoreServer:
     """A demo store listening on ``config.host:config.port`` (0 = a free port), served from a thread."""
 
-    def __init__(self, config: DemoStoreConfig | None = None) -> None:
+    def __init__(self, config: DemoStoreConfig | None = None, clock: Clock | None = None) -> None:
         self.config = config or DemoStoreConfig()
-        self.app = DemoStoreApp(self.config)
+        self.app = DemoStoreApp(self.config, clock)
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 

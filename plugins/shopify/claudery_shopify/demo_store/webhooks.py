@@ -120,11 +120,12 @@ class WebhookHub:
         retries: int = 2,
         retry_delay_ms: float = 200.0,
         duplicate_rate: float = 0.0,
+        reorder_rate: float = 0.0,
         delay_ms: float = 0.0,
         seed: int = 1,
     ) -> None:
         self.require_https, self.retries, self.retry_delay_ms = require_https, retries, retry_delay_ms
-        self.duplicate_rate, self.delay_ms = duplicate_rate, delay_ms
+        self.duplicate_rate, self.reorder_rate, self.delay_ms = duplicate_rate, reorder_rate, delay_ms
         self.subscriptions: dict[int, dict[str, Any]] = {}
         self._ids = itertools.count(1_420_000_001)
         self._lock = threading.Lock()
@@ -248,12 +249,28 @@ class WebhookHub:
             item = self._queue.get()
             if item is None:
                 return
-            sub, body, headers, attempt = item
+            attempt = item[3]
             if self.delay_ms or attempt:
                 time.sleep((self.delay_ms + (self.retry_delay_ms if attempt else 0)) / 1000)
-            status = self._deliver(sub, body, headers, attempt)
-            if not 200 <= status < 300 and attempt < self.retries:
-                self._queue.put((sub, body, headers, attempt + 1))
+            held = None
+            if (
+                attempt == 0
+                and self.reorder_rate
+                and self._queue.qsize()
+                and self._rng.random() < self.reorder_rate
+            ):
+                held, item = item, self._queue.get()  # the next delivery overtakes this one
+                if item is None:  # closing: deliver what was held, then stop
+                    item, held = held, None
+                    self._queue.put(None)
+            for delivery in (item, held):
+                if delivery is not None:
+                    self._attempt(*delivery)
+
+    def _attempt(self, sub: dict[str, Any], body: bytes, headers: dict[str, str], attempt: int) -> None:
+        status = self._deliver(sub, body, headers, attempt)
+        if not 200 <= status < 300 and attempt < self.retries:
+            self._queue.put((sub, body, headers, attempt + 1))
 
     def _deliver(self, sub: dict[str, Any], body: bytes, headers: dict[str, str], attempt: int) -> int:
         request = urllib.request.Request(sub["uri"], data=body, headers=headers, method="POST")  # noqa: S310 - local only

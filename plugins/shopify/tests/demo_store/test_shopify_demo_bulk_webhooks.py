@@ -8,6 +8,7 @@ import hmac
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
@@ -272,3 +273,39 @@ def test_client_credentials_errors(make_server) -> None:
     assert foreign.json() == {"error": "shop_not_permitted",
                               "error_description": "Client credentials cannot be performed on this shop."}  # fmt: skip
     assert exchange(server, grant_type="password").json()["error"] == "unsupported_grant_type"
+
+
+def test_webhooks_can_arrive_out_of_order_and_twice(make_server, receiver) -> None:
+    url, handler = receiver
+    server = make_server(products=5, throttle=False, webhook_reorder_rate=1.0, webhook_delay_ms=1000)
+    client = GraphQL(server)
+    client(SUBSCRIBE, {"topic": "PRODUCTS_CREATE", "sub": {"uri": url, "includeFields": ["id", "title"]}})
+    for title in ("first", "second"):  # both queued while the delivery thread waits out its delay
+        client.admin("POST", f"shops/{server.shop}/products", {"title": title})
+    wait_for(lambda: len(handler.received) == 2)
+    assert [json.loads(body)["title"] for _, body in handler.received] == ["second", "first"]
+    handler.received.clear()
+    twice = make_server(products=5, throttle=False, webhook_duplicate_rate=1.0)
+    client = GraphQL(twice)
+    client(SUBSCRIBE, {"topic": "PRODUCTS_CREATE", "sub": {"uri": url}})
+    client.admin("POST", f"shops/{twice.shop}/products", {"title": "once"})
+    wait_for(lambda: len(handler.received) == 2)
+    ids = Counter(h["x-shopify-webhook-id"] for h, _ in handler.received)
+    assert list(ids.values()) == [2]  # a duplicate keeps its X-Shopify-Webhook-Id
+
+
+def test_bulk_finish_webhook(make_server, receiver) -> None:
+    url, handler = receiver
+    server = make_server(products=5, throttle=False)
+    client = GraphQL(server)
+    client(SUBSCRIBE, {"topic": "BULK_OPERATIONS_FINISH", "sub": {"uri": url}})
+    op = run_bulk(client, "{ products { edges { node { id } } } }")
+    wait_for(lambda: len(handler.received) == 1)
+    headers, body = handler.received[0]
+    assert headers["x-shopify-topic"] == "bulk_operations/finish"
+    payload = json.loads(body)
+    assert (payload["admin_graphql_api_id"], payload["status"], payload["type"]) == (
+        op["id"],
+        "completed",
+        "query",
+    )

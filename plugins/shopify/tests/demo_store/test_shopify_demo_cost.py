@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from claudery_shopify.demo_store.launch import build_config
+from claudery_shopify.demo_store.ratelimit import Clock, LeakyBucket
+from claudery_shopify.demo_store.server import DemoStoreServer
 from shopify_demo_support import GraphQL
 
 PRODUCT_FIELDS = "id title handle status vendor productType tags updatedAt"
@@ -137,3 +140,61 @@ def test_costs_are_counted_per_operation(make_server) -> None:
     assert rows[("query Page", 200, "")] == 3 and rows[("query {shop}", 200, "")] == 1
     costs = {r["operation"]: r for r in counts["costs"]}
     assert costs["query Page"]["requested"] == 3 * (2 + 3 * 1) and costs["query Page"]["requests"] == 3
+
+
+def test_each_app_on_a_shop_has_its_own_bucket(make_server) -> None:
+    server = make_server(products=300, time_scale=0.001,
+                         shops=[{}, {"access_token": "second-app", "client_id": "second-app-id"}])  # fmt: skip
+    first, second = GraphQL(server), GraphQL(server, token="second-app")
+    query = "{ products(first: 250) { nodes { id options { name } variants(first: 250) { nodes { id } } } } }"
+    for _ in range(20):  # drain the first app's bucket (167 points a time)
+        if "errors" in first(query):
+            break
+    assert first(query)["errors"][0]["extensions"]["code"] == "THROTTLED"
+    status = second(query)["extensions"]["cost"]["throttleStatus"]
+    assert status["currentlyAvailable"] >= 2000 - 167
+
+
+class StoppedClock(Clock):
+    """A clock that moves only when told to (injected into the bucket)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_leaky_bucket_arithmetic_with_an_injected_clock() -> None:
+    clock = StoppedClock()
+    bucket = LeakyBucket(2000, 100, clock)
+    assert bucket.reserve(862) == (True, 1138)  # the requested cost is held ...
+    assert (
+        bucket.settle(862, 158) == 2000 - 158
+    )  # ... then the difference refunded (live report: 4000 -> 3842)
+    assert bucket.reserve(1900) == (False, 1842)  # short: nothing is taken
+    clock.now = 0.5
+    assert bucket.available() == 1892  # 100 points/s
+    clock.now = 100
+    assert bucket.available() == 2000  # never above the bucket size
+    assert bucket.status(1234.9) == {
+        "maximumAvailable": 2000.0,
+        "currentlyAvailable": 1234,
+        "restoreRate": 100.0,
+    }
+
+
+def test_a_server_runs_on_an_injected_clock() -> None:
+    clock = StoppedClock()
+    server = DemoStoreServer(build_config(products=5), clock=clock).start()
+    try:
+        client = GraphQL(server)
+        first = client("{ shop { name } }")["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"]
+        assert first == 1999
+        clock.now = 1000  # the bucket refills on the injected clock only
+        assert (
+            client("{ shop { name } }")["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] == 1999
+        )
+    finally:
+        server.stop()
