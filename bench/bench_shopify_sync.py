@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             f"(x {v['wall_over_floor']}), {v['throttled_answers']} THROTTLED answers, {v['requests']} requests"
         )
     path = ResultFile("shopify-sync", results).write("n" + "-".join(str(n) for n in sizes))
-    print(f"written {path.relative_to(ROOT)}")
+    print(f"written {path}")
     return 0
 
 
