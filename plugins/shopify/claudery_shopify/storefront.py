@@ -47,6 +47,8 @@ def embed_instructions(position: str) -> EmbedGuide:
             "Older themes without Custom Liquid: Online Store → Themes → … → Edit code, open "
             "layout/theme.liquid and paste the line just before </body>.",
             "Shopify does not run theme code on checkout pages, so the launcher is not shown there.",
+            "A theme app embed (a toggle under Theme settings → App embeds) needs a Shopify app with a theme "
+            "app extension; until the hub ships one, the Custom Liquid section is the way in.",
         ],
         image_hosts=["https://cdn.shopify.com"],
     )
