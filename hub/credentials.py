@@ -161,22 +161,25 @@ def form_values(host: PluginHost, site: Site, platform: str) -> dict[str, str]:
 def persister(host: PluginHost, site_id: int, platform: str) -> Callable[[Mapping[str, Any]], None]:
     """``PluginContext.save_credentials`` for a stored site: refreshed tokens are kept, encrypted.
 
-    Written in its own transaction (a plugin may call it from a fetch thread, mid-run), and only while the
-    site is still on ``platform``: a merchant who switched platforms meanwhile keeps their new settings.
+    Only the schema's non-secret fields are stored readable; secret fields *and* keys the schema does not
+    declare (a plugin's issued token, its expiry) are encrypted and never shown on the form. Written in its
+    own transaction (a plugin may call it from a fetch thread, mid-run), and only while the site is still
+    on ``platform``: a merchant who switched platforms meanwhile keeps their new settings.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    secret = secret_names(host, platform)
+    public = {spec.name for spec in field_specs(host, platform) if not spec.secret}
 
     def save_credentials(new: Mapping[str, Any]) -> None:
         values = dict(new)
-        redaction.register(*(str(values[k]) for k in secret if values.get(k)))
+        hidden = {k: v for k, v in values.items() if k not in public}
+        redaction.register(*(str(v) for v in hidden.values() if isinstance(v, str) and len(v) >= 8))
         with app.app_context(), db.engine.begin() as conn:
             conn.execute(
                 update(Site)
                 .where(Site.id == site_id, Site.platform == platform)
                 .values(
-                    credentials_public={k: v for k, v in values.items() if k not in secret},
-                    credentials_secret=encryption.encrypt({k: v for k, v in values.items() if k in secret}),
+                    credentials_public={k: v for k, v in values.items() if k in public},
+                    credentials_secret=encryption.encrypt(hidden),
                 )
             )
 

@@ -65,6 +65,8 @@ class FakePlatform:
     delete_during_walk: list[str] = field(default_factory=list)
     #: when set, the walk refreshes its token to this value (through ``context.save_credentials``)
     refreshed_token: str | None = None
+    #: seconds the fake's "modified since" listing lags behind edits (PlatformInfo.incremental_lag_seconds)
+    lag: float = 0.0
     #: ids a full walk misses (a page-number platform whose pages shifted)
     missed_by_walk: set[str] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
@@ -113,7 +115,11 @@ class FakePlatform:
     @hookimpl
     def platform_info(self) -> PlatformInfo:
         return PlatformInfo(
-            key="fake", display_name="Fake", contract_version=2, capabilities=frozenset(self.capabilities)
+            key="fake",
+            display_name="Fake",
+            contract_version=2,
+            capabilities=frozenset(self.capabilities),
+            incremental_lag_seconds=self.lag,
         )
 
     @hookimpl
@@ -136,7 +142,10 @@ class FakePlatform:
             ids = [i for i in ids if self.products[i] >= request.modified_since]
         start = int(request.cursor or 0)
         if self.refreshed_token:
-            context.save_credentials({**credentials, "token": self.refreshed_token})
+            # the issued token and its expiry: the expiry is no field of the schema (kept hidden, encrypted)
+            context.save_credentials(
+                {**credentials, "token": self.refreshed_token, "token_expires_at": "2026-12-03T00:00:00Z"}
+            )
         while start < len(ids):
             context.check_stop()
             chunk = ids[start : start + self.page_size]

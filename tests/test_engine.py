@@ -370,4 +370,15 @@ def test_a_refreshed_token_is_saved_encrypted_through_the_context(fake_site):
     with app.app_context():
         site = db.session.get(Site, site_id)
         assert credentials.stored(site)["token"] == "fresh-token-456"
+        assert credentials.stored(site)["token_expires_at"] == "2026-12-03T00:00:00Z"
         assert "fresh-token-456" not in str(site.credentials_secret) + str(site.credentials_public)
+        assert site.credentials_public == {}  # an undeclared key is never stored readable
+
+
+def test_an_incremental_window_covers_the_platforms_listing_lag(fake_site):
+    app, site_id, _fake = fake_site(lag=120)
+    first = sync(app, site_id)
+    with app.app_context():
+        run, _ = runs.start_run(db.session.get(Site, site_id), RunKind.INCREMENTAL)
+        margin = app.config["HUB_SYNC_SKEW_MARGIN_SECONDS"] + 120
+        assert run.modified_since == first.high_water_mark - timedelta(seconds=margin)

@@ -100,6 +100,8 @@ def fetch_products(
     * Between requests, stop when ``context.should_stop()`` is True (return, or raise StopRequested).
     * Keep pages small enough to hold a few in memory (a few hundred products): the hub's memory must not
       grow with the catalog. ``ProductPage.requests``/``rate_limit_wait`` report the work done.
+    * A page may hold no products and still carry a cursor (e.g. to commit progress of a long export):
+      the hub commits its cursor like any other page.
     """
 
 

@@ -55,6 +55,9 @@ class PlatformInfo:
     #: the prefix of the settings the plugin reads (default ``KEY_`` upper-cased, e.g. ``ACME_``); the
     #: plugin's ``context.settings`` holds only keys with this prefix plus the general ``HUB_HTTP_*`` ones
     settings_prefix: str = ""
+    #: seconds a change may take to show up in the platform's "modified since" listing (a search index
+    #: that lags); the engine widens each incremental sync's window by this much on top of its own margin
+    incremental_lag_seconds: float = 0.0
 
     def has(self, capability: Capability) -> bool:
         """True when the plugin declares ``capability``."""
@@ -163,9 +166,10 @@ class PluginContext:
     user_agent: str = "ClauderyHub"
     #: True when the host wants the call to stop (cancel, worker shutdown); check between requests
     should_stop: Callable[[], bool] = lambda: False
-    #: persist new credentials for the site (refreshed or rotated tokens), encrypted like the rest; takes
-    #: the whole credentials dict. Safe from any thread. Outside a stored site (a connection test of
-    #: unsaved values) it does nothing.
+    #: persist new credentials for the site (refreshed or rotated tokens); takes the whole credentials dict.
+    #: Keys that are not non-secret schema fields (secret fields, and keys the schema does not declare, such
+    #: as an issued token and its expiry) are stored encrypted and never shown on the form. Safe from any
+    #: thread. Outside a stored site (a connection test of unsaved values) it does nothing.
     save_credentials: Callable[[Mapping[str, Any]], None] = _no_save
     #: report work done outside :class:`~hub.contract.records.ProductPage` (listing ids, taxonomy):
     #: ``record_usage(requests=1, rate_limit_wait=0.5, throttled=1)``; safe from any thread

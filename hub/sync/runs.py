@@ -53,7 +53,8 @@ def start_run(site: Site, kind: RunKind, trigger: str = "manual") -> tuple[SyncR
         if previous is None:
             kind = RunKind.FULL  # nothing to be incremental from
         else:
-            margin = timedelta(seconds=float(current_app.config["HUB_SYNC_SKEW_MARGIN_SECONDS"]))
+            lag = host_lag(site)  # the platform's own listing lag, on top of the clock-skew margin
+            margin = timedelta(seconds=float(current_app.config["HUB_SYNC_SKEW_MARGIN_SECONDS"]) + lag)
             modified_since = previous.high_water_mark - margin
     run = SyncRun(
         site_id=site.id,
@@ -83,6 +84,12 @@ def start_run(site: Site, kind: RunKind, trigger: str = "manual") -> tuple[SyncR
         finish(run, RunState.FAILED, "The job queue is unreachable (is Redis running?). Try again shortly.")
         db.session.commit()
     return run, True
+
+
+def host_lag(site: Site) -> float:
+    """Seconds the site's platform may take to list a change as modified (``incremental_lag_seconds``)."""
+    host = current_host()
+    return host.platform(site.platform).incremental_lag_seconds if host.has_platform(site.platform) else 0.0
 
 
 def _feasible(site: Site, kind: RunKind) -> tuple[RunKind, str | None]:
