@@ -6,8 +6,10 @@ likely variant, so a client can be tested against each of them.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from hub.demo_kit import assign_known
 
 PRODUCTS_READ_ONLY = "store_v2_products_read_only"
 PRODUCTS_MODIFY = "store_v2_products"
@@ -118,7 +120,7 @@ class DemoStoreConfig:
             cfg.stores = [_store_from(s) for s in data.pop("stores")]
         if "faults" in data:
             cfg.faults = faults_from_dict(data.pop("faults"), cfg.faults)
-        _assign(cfg, data)
+        assign_known(cfg, data)
         return cfg
 
 
@@ -130,7 +132,7 @@ def _store_from(data: dict[str, Any] | StoreConfig) -> StoreConfig:
         scopes = data["scopes"]
         data["scopes"] = tuple(scopes.split() if isinstance(scopes, str) else scopes)
     store = StoreConfig()
-    _assign(store, data)
+    assign_known(store, data)
     return store
 
 
@@ -146,18 +148,9 @@ def faults_from_dict(data: dict[str, Any], base: FaultConfig | None = None) -> F
         if isinstance(pc, bool):
             changes.enabled = pc
         else:
-            _assign(changes, pc)
+            assign_known(changes, pc)
         faults.paging_changes = changes
     if "error_statuses" in data:
         data["error_statuses"] = tuple(int(s) for s in data["error_statuses"])
-    _assign(faults, data)
+    assign_known(faults, data)
     return faults
-
-
-def _assign(obj: Any, data: dict[str, Any]) -> None:
-    """Set known fields only, so a typo is an error rather than a silently ignored setting."""
-    names = {f.name for f in fields(obj)}
-    for key, value in data.items():
-        if key not in names:
-            raise ValueError(f"unknown setting {key!r} for {type(obj).__name__}")
-        setattr(obj, key, value)

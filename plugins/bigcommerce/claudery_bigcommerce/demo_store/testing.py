@@ -8,12 +8,7 @@ really drops the socket. Use the pytest fixtures ``demo_store`` / ``demo_store_f
 from __future__ import annotations
 
 import json
-import os
-import queue
 import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +17,7 @@ import pytest
 import requests
 
 from claudery_bigcommerce.demo_store.config import DemoStoreConfig, FaultConfig
+from hub.demo_kit import launch
 
 _FAULT_KEYS = {f for f in FaultConfig.__dataclass_fields__}
 
@@ -148,39 +144,13 @@ def start_demo_store_process(*, startup_timeout: float = 120.0, **options: Any) 
     """
     cfg = build_config(**options)
     cfg.port = 0
-    cmd = [
-        sys.executable,
-        "-m",
+    launched = launch(
         "claudery_bigcommerce.demo_store",
-        "--config-json",
         json.dumps(cfg.to_dict()),
-    ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    seen: dict[str, str] = {}
-    output: list[str] = []
-    deadline = time.monotonic() + startup_timeout
-    while "ready" not in output:
-        try:
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-        except queue.Empty:
-            line = None
-        if line is None:
-            proc.kill()
-            raise RuntimeError("demo store did not start:\n" + "\n".join(output))
-        output.append(line)
-        key, sep, value = line.partition("=")
-        if sep:
-            seen[key] = value
+        startup_timeout=startup_timeout,
+        name="BigCommerce demo store",
+    )
+    proc, seen, output = launched.process, launched.announced, launched.output
     admin = AdminClient(seen["base_url"], seen["store_hash"])
     return DemoStoreProcess(proc, seen["base_url"], seen["store_hash"], seen["access_token"], admin, output)
 

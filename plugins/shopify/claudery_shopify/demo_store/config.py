@@ -6,8 +6,10 @@ to the reference's most likely variant, so a client can be tested against each o
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from hub.demo_kit import assign_known
 
 READ_PRODUCTS = "read_products"
 DEFAULT_SCOPES: tuple[str, ...] = (READ_PRODUCTS,)
@@ -153,7 +155,7 @@ class DemoStoreConfig:
             cfg.faults = faults_from_dict(data.pop("faults"), cfg.faults)
         if "supported_versions" in data:
             data["supported_versions"] = tuple(data["supported_versions"])
-        assign(cfg, data)
+        assign_known(cfg, data)
         cfg.validate()
         return cfg
 
@@ -183,7 +185,7 @@ def shop_from(data: dict[str, Any] | ShopConfig) -> ShopConfig:
         scopes = data["scopes"]
         data["scopes"] = tuple(scopes.replace(",", " ").split() if isinstance(scopes, str) else scopes)
     shop = ShopConfig()
-    assign(shop, data)
+    assign_known(shop, data)
     return shop
 
 
@@ -199,18 +201,9 @@ def faults_from_dict(data: dict[str, Any], base: FaultConfig | None = None) -> F
         if isinstance(pc, bool):
             changes.enabled = pc
         else:
-            assign(changes, pc)
+            assign_known(changes, pc)
         faults.paging_changes = changes
     if "error_statuses" in data:
         data["error_statuses"] = tuple(int(s) for s in data["error_statuses"])
-    assign(faults, data)
+    assign_known(faults, data)
     return faults
-
-
-def assign(obj: Any, data: dict[str, Any]) -> None:
-    """Set known fields only, so a typo is an error rather than a silently ignored setting."""
-    names = {f.name for f in fields(obj)}
-    for key, value in data.items():
-        if key not in names:
-            raise ValueError(f"unknown setting {key!r} for {type(obj).__name__}")
-        setattr(obj, key, value)

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from claudery_shopify.demo_store.config import DemoStoreConfig, FaultConfig, assign
+from claudery_shopify.demo_store.config import DemoStoreConfig, FaultConfig
+from hub.demo_kit import assign_known
 
 _FAULT_KEYS = {f for f in FaultConfig.__dataclass_fields__ if f != "seed"}
 #: shorthand options that set a field of the first (default) shop
@@ -37,7 +38,7 @@ def build_config(**options: Any) -> DemoStoreConfig:
             first["scopes"] = tuple(first["scopes"].replace(",", " ").split())
         elif "scopes" in first:
             first["scopes"] = tuple(first["scopes"])
-        assign(cfg.shops[0], first)
+        assign_known(cfg.shops[0], first)
         cfg.validate()
     return cfg
 

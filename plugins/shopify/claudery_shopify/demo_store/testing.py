@@ -9,12 +9,7 @@ really drops the socket. Use the pytest fixtures ``shopify_demo_store`` / ``shop
 from __future__ import annotations
 
 import json
-import os
-import queue
 import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +18,7 @@ import pytest
 import requests
 
 from claudery_shopify.demo_store.launch import build_config
+from hub.demo_kit import launch
 
 
 class AdminClient:
@@ -156,33 +152,13 @@ def start_demo_store_process(*, startup_timeout: float = 120.0, **options: Any) 
     """
     cfg = build_config(**options)
     cfg.port = 0
-    cmd = [sys.executable, "-m", "claudery_shopify.demo_store", "--config-json", json.dumps(cfg.to_dict())]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    seen: dict[str, str] = {}
-    output: list[str] = []
-    deadline = time.monotonic() + startup_timeout
-    while "ready" not in output:
-        try:
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-        except queue.Empty:
-            line = None
-        if line is None:
-            proc.kill()
-            raise RuntimeError("Shopify demo store did not start:\n" + "\n".join(output))
-        output.append(line)
-        key, sep, value = line.partition("=")
-        if sep:
-            seen[key] = value
+    launched = launch(
+        "claudery_shopify.demo_store",
+        json.dumps(cfg.to_dict()),
+        startup_timeout=startup_timeout,
+        name="Shopify demo store",
+    )
+    proc, seen, output = launched.process, launched.announced, launched.output
     return DemoStoreProcess(proc, seen["base_url"], seen["shop"], seen["shop_url"], seen["access_token"],
                             seen["client_id"], seen["client_secret"], AdminClient(seen["base_url"], seen["shop"]),
                             output)  # fmt: skip
