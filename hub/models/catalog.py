@@ -1,4 +1,4 @@
-"""The synced catalog: products with queryable variants, images and custom fields; categories; brands.
+"""The synced catalog: products (with their variants, images and custom fields); categories; brands.
 
 Platform ids are strings (Shopify's are ``gid://...``); rows are keyed on (site, platform id).
 """
@@ -52,6 +52,12 @@ class Product(db.Model):
     thumbnail_url: Mapped[str | None] = mapped_column(Text)
     #: hash of everything fetched; an unchanged product is not rewritten
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: the contract's variants, images and custom fields as JSON lists of objects with its field names
+    #: (``{"id", "sku", "price", ...}``): one row per product to write; variant SKUs are also indexed in
+    #: :class:`ProductVariantSku`
+    variants: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=list)
+    images: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=list)
+    custom_fields: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=list)
     raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     first_synced_at: Mapped[datetime] = mapped_column(UTCDateTime())
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -61,50 +67,20 @@ class Product(db.Model):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class ProductVariant(db.Model):
-    """A purchasable variant."""
+class ProductVariantSku(db.Model):
+    """A variant's SKU, for finding a product by any of its variants' SKUs (the variants themselves are
+    stored with their product, in ``Product.variants``).
 
-    __tablename__ = "product_variants"
+    One narrow row per variant that has a SKU, keyed by its product and its position in that product's
+    list, so it is written and deleted with the product, and looked up by the ``sku`` index.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
-    platform_id: Mapped[str] = mapped_column(String(255))
-    sku: Mapped[str | None] = mapped_column(String(255), index=True)
-    price: Mapped[str | None] = mapped_column(String(40))
-    sale_price: Mapped[str | None] = mapped_column(String(40))
-    inventory_level: Mapped[int | None] = mapped_column(Integer)
-    in_stock: Mapped[bool | None] = mapped_column(Boolean)
-    purchasable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    option_values: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
-    image_url: Mapped[str | None] = mapped_column(Text)
+    __tablename__ = "product_variant_skus"
+    __table_args__ = (Index("ix_product_variant_skus_sku", "sku"), {"sqlite_with_rowid": False})
 
-
-class ProductImage(db.Model):
-    """A product image."""
-
-    __tablename__ = "product_images"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
-    platform_id: Mapped[str] = mapped_column(String(255))
-    url: Mapped[str | None] = mapped_column(Text)
-    thumbnail_url: Mapped[str | None] = mapped_column(Text)
-    alt: Mapped[str | None] = mapped_column(Text)
-    sizes: Mapped[dict[str, str] | None] = mapped_column(JSON)
-    is_thumbnail: Mapped[bool] = mapped_column(Boolean, default=False)
-    sort_order: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class ProductCustomField(db.Model):
-    """A merchant-defined name/value pair."""
-
-    __tablename__ = "product_custom_fields"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
-    platform_id: Mapped[str | None] = mapped_column(String(255))
-    name: Mapped[str] = mapped_column(Text)
-    value: Mapped[str] = mapped_column(Text)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sku: Mapped[str] = mapped_column(String(255))
 
 
 class Category(db.Model):
