@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.extensions import db
@@ -108,3 +108,18 @@ class Brand(db.Model):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     platform_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(Text)
+
+
+def products_with_variant_sku(site_id: int, sku: str) -> list[Product]:
+    """The site's products (archived ones included) with a variant whose SKU is exactly ``sku``.
+
+    One index lookup on ``product_variant_skus.sku``, then the products by primary key.
+    """
+    matches = (
+        select(ProductVariantSku.product_id)
+        .where(ProductVariantSku.sku == sku)
+        .join(Product, Product.id == ProductVariantSku.product_id)
+        .where(Product.site_id == site_id)
+        .distinct()
+    )
+    return list(db.session.scalars(select(Product).where(Product.id.in_(matches)).order_by(Product.id)))

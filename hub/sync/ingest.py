@@ -110,12 +110,18 @@ class _Encoded:
     def of(cls, product: ProductRecord, raw: bytes | None = None) -> _Encoded:
         """Serialize the payload (unless ``raw`` holds it already: the check serializes it) and the
         children once, and hash the product with them embedded as fragments: the hashed bytes are
-        exactly those of serializing the whole product, and the pieces are stored as they are."""
+        exactly those of serializing the whole product, and the pieces are stored as they are.
+
+        No key sorting (it tripled the cost of serializing a payload): dataclasses serialize in field
+        order and a platform's payload in its own order, so a reordering could only cause a needless
+        rewrite. SHA-1 (hardware-accelerated, ~4x faster than BLAKE2b here) only detects change; no
+        secret depends on it.
+        """
         if raw is None:
-            raw = orjson.dumps(product.raw, option=orjson.OPT_SORT_KEYS)
-        variants = orjson.dumps(product.variants, option=orjson.OPT_SORT_KEYS)
-        images = orjson.dumps(product.images, option=orjson.OPT_SORT_KEYS)
-        fields = orjson.dumps(product.custom_fields, option=orjson.OPT_SORT_KEYS)
+            raw = orjson.dumps(product.raw)
+        variants = orjson.dumps(product.variants)
+        images = orjson.dumps(product.images)
+        fields = orjson.dumps(product.custom_fields)
         whole = orjson.dumps(
             replace(
                 product,
@@ -123,10 +129,9 @@ class _Encoded:
                 variants=orjson.Fragment(variants),
                 images=orjson.Fragment(images),
                 custom_fields=orjson.Fragment(fields),
-            ),
-            option=orjson.OPT_SORT_KEYS,
+            )
         )
-        return cls(hashlib.blake2b(whole, digest_size=16).hexdigest(), raw, variants, images, fields)
+        return cls(hashlib.sha1(whole, usedforsecurity=False).hexdigest(), raw, variants, images, fields)
 
 
 def _thumbnail(product: ProductRecord) -> str | None:
@@ -218,7 +223,7 @@ def ingest_products(
 ) -> IngestCounts:
     """Upsert ``products`` for the site in the session's transaction (the caller commits).
 
-    ``raw_json`` may map a product id to its payload's JSON with sorted keys (what
+    ``raw_json`` may map a product id to its payload's JSON (what
     :func:`hub.sync.validate.check_product` returns), so the payload is not serialized again.
     """
     counts = IngestCounts()
