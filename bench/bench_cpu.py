@@ -31,11 +31,16 @@ from bench.common import ResultFile, machine
 PAGE = 250
 
 
-def make_bodies(n: int, seed: int = 42) -> list[bytes]:
-    """Listing bodies of ``PAGE`` products each, as the demo store serializes them (not timed)."""
+def make_bodies(n: int, seed: int = 42) -> tuple[list[bytes], list, list]:
+    """Listing bodies of ``PAGE`` products each, as the demo store serializes them, and the store's
+    categories and brands as contract records (not timed)."""
     from claudery_bigcommerce.demo_store.catalog import Catalog
 
+    from hub.contract import Brand, Category
+
     catalog = Catalog("benchcpu", seed, n, cache_products=1)
+    categories = [Category(str(c["id"]), c["name"]) for c in catalog.taxonomy.categories]
+    brands = [Brand(str(b["id"]), b["name"]) for b in catalog.taxonomy.brands]
     bodies, data = [], []
     for pid in catalog.ids:
         raw = catalog.full_product(pid)
@@ -47,7 +52,7 @@ def make_bodies(n: int, seed: int = 42) -> list[bytes]:
             data = []
     if data:
         bodies.append(orjson.dumps({"data": data, "meta": {"pagination": {"total": n}}}))
-    return bodies
+    return bodies, categories, brands
 
 
 def _stages(bodies: list[bytes], session, site_id: int) -> dict[str, float]:
@@ -82,14 +87,18 @@ def run(n: int, database_url: str | None, profile: bool, sort: str) -> dict[str,
     from bench.bench_ingest import _app, new_site
     from hub.extensions import db
     from hub.models import Site, User
+    from hub.sync.ingest import replace_taxonomy
     from hub.sync.memory import bulk_gc
 
-    bodies = make_bodies(n)
+    bodies, categories, brands = make_bodies(n)
     workdir = Path(tempfile.mkdtemp(prefix="claudery-cpu-"))
     url = database_url or f"sqlite:///{workdir / 'cpu.sqlite3'}"
     app = _app(url, workdir)
     with app.app_context():
         site_id, user_id = new_site("cpu")
+        # stored first, as a sync does: the search index looks up each product's brand and categories
+        replace_taxonomy(db.session, site_id, categories, brands)
+        db.session.commit()
         profiler = cProfile.Profile() if profile else None
         with bulk_gc():
             if profiler:

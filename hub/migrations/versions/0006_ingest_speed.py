@@ -8,6 +8,13 @@ a third of the ingest's cost, for data that is always read with its product. The
 the product row (the contract's field names), and only what is looked up on its own stays a row: a
 variant's SKU, in a narrow table keyed by (product, position in its list) with an index on the SKU.
 Existing rows are moved over in SQL, in their stored order, then the child tables are dropped.
+
+SQLite's search-index triggers for a product insert or update (0004's) found its category names by
+scanning ``json_each`` once per category of the site (the planner put the categories outside): the cost
+of indexing a product grew with the store's taxonomy. They are recreated with the product's category ids
+outside and each looked up by the (site, platform id) key; the indexed words are the same. The change
+hash also changed (see ``hub.sync.ingest``): the first sync after this migration rewrites every product
+once.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -59,6 +66,32 @@ _PG_MOVE = [
         FROM product_custom_fields f WHERE f.product_id = p.id), '[]'::json)""",
 ]
 
+# 0004's index row for a product, with the category names found id by id (CROSS JOIN keeps json_each outside)
+_SQLITE_IN_STOCK = "(p.purchasable AND COALESCE(p.in_stock, 1))"
+_SQLITE_INSERT = f"""INSERT INTO product_search(rowid, filters, name, sku, brand, categories, description)
+SELECT p.id,
+       CASE WHEN p.archived_at IS NULL THEN
+         's' || p.site_id || 'x '
+         || (CASE WHEN p.is_visible THEN 's' || p.site_id || 'xv ' ELSE '' END)
+         || (CASE WHEN {_SQLITE_IN_STOCK} THEN 's' || p.site_id || 'xi ' ELSE '' END)
+         || (CASE WHEN p.is_visible AND {_SQLITE_IN_STOCK} THEN 's' || p.site_id || 'xvi' ELSE '' END)
+       ELSE '' END,
+       p.name,
+       COALESCE(p.sku, ''),
+       COALESCE((SELECT b.name FROM brands b WHERE b.site_id = p.site_id AND b.platform_id = p.brand_id), ''),
+       COALESCE((SELECT group_concat(c.name, ' ') FROM json_each(p.category_ids) j
+                 CROSS JOIN categories c ON c.site_id = p.site_id AND c.platform_id = CAST(j.value AS TEXT)), ''),
+       substr(COALESCE(p.description, ''), 1, 4000)
+FROM products p WHERE p.id = NEW.id;"""
+_INDEXED_COLUMNS = "name, sku, description, is_visible, purchasable, in_stock, brand_id, category_ids, archived_at"
+_SQLITE_TRIGGERS = [
+    "DROP TRIGGER IF EXISTS product_search_ai",
+    "DROP TRIGGER IF EXISTS product_search_au",
+    f"CREATE TRIGGER product_search_ai AFTER INSERT ON products BEGIN\n  {_SQLITE_INSERT}\nEND",
+    f"CREATE TRIGGER product_search_au AFTER UPDATE OF {_INDEXED_COLUMNS} ON products BEGIN\n"
+    f"  DELETE FROM product_search WHERE rowid = OLD.id;\n  {_SQLITE_INSERT}\nEND",
+]
+
 _SKUS = """INSERT INTO product_variant_skus (product_id, position, sku)
     SELECT product_id, position, sku FROM (
         SELECT product_id, sku, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY id) - 1 AS position
@@ -86,6 +119,9 @@ def upgrade():
     op.execute(_SKUS)
     for table in ('product_variants', 'product_images', 'product_custom_fields'):
         op.drop_table(table)
+    if not postgres:
+        for statement in _SQLITE_TRIGGERS:
+            op.execute(statement)
 
 
 def downgrade():
