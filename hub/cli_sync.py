@@ -9,6 +9,7 @@ import click
 import orjson
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from hub.extensions import db
 from hub.models import Product, RunKind, Site, SyncRun
@@ -108,6 +109,7 @@ def products_export(site_id: int) -> None:
     while True:  # keyset pages keep memory flat for large catalogs
         products = db.session.scalars(
             select(Product)
+            .options(selectinload(Product.payload))  # children with their products: one query a page
             .where(Product.site_id == site_id, Product.id > last)
             .order_by(Product.id)
             .limit(500)

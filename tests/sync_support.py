@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from hub.extensions import db
-from hub.models import Brand, Category, Product, SyncRun
+from hub.models import Brand, Category, Product, ProductPayload, SyncRun
 
 
 class Worker:
@@ -109,8 +109,10 @@ def stored_products(site_id: int, pks: dict[int, str]) -> dict[str, dict]:
         select(
             Product.platform_id, Product.name, Product.sku, Product.price, Product.sale_price,
             Product.is_visible, Product.brand_id, Product.category_ids, Product.date_modified,
-            Product.variants, Product.images, Product.custom_fields,
-        ).where(Product.id.in_(list(pks)))
+            ProductPayload.variants, ProductPayload.images, ProductPayload.custom_fields,
+        )
+        .outerjoin(ProductPayload, ProductPayload.product_id == Product.id)
+        .where(Product.id.in_(list(pks)))
     ):  # fmt: skip
         products[p.platform_id] = {
             "name": p.name,

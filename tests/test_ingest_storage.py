@@ -106,7 +106,7 @@ def test_migration_moves_child_rows_onto_their_products(tmp_path, database_url):
             for statement in (
                 "INSERT INTO products (id, site_id, platform_id, name, is_visible, category_ids, variant_count, "
                 "content_hash, raw, first_synced_at, synced_at) "
-                "VALUES (7, 1, '70', 'Mug', 1, '[]', 3, 'h', '{}', '2026-01-01', '2026-01-01'), "
+                "VALUES (7, 1, '70', 'Mug', 1, '[]', 3, 'h', '{\"id\": 70}', '2026-01-01', '2026-01-01'), "
                 "(8, 1, '80', 'Bare', 1, '[]', 0, 'h', '{}', '2026-01-01', '2026-01-01')",
                 "INSERT INTO product_variants (id, product_id, platform_id, sku, price, in_stock, purchasable, "
                 "option_values) VALUES (2, 7, '12', NULL, '6.00', 0, 1, '[]'), "
@@ -133,6 +133,9 @@ def test_migration_moves_child_rows_onto_their_products(tmp_path, database_url):
         ]  # fmt: skip
         assert mug.custom_fields == [{"name": "Material", "value": "Stoneware", "id": None}]
         assert (bare.variants, bare.images, bare.custom_fields) == ([], [], [])
+        assert (mug.raw, bare.raw) == ({"id": 70}, {})  # the raw record moved beside its product
+        columns = {row[1] for row in db.session.execute(text("PRAGMA table_info(products)"))}
+        assert "raw" not in columns and "name" in columns
         skus = db.session.execute(select(ProductVariantSku.position, ProductVariantSku.sku)).all()
         assert sorted(tuple(r) for r in skus) == [(0, "MUG-RED"), (2, "MUG-BLUE")]
         assert [p.platform_id for p in products_with_variant_sku(1, "MUG-BLUE")] == ["70"]

@@ -1,6 +1,6 @@
 """The hub's database models, one module per concept; importing this package registers them all."""
 
-from hub.models.catalog import Brand, Category, Product, ProductVariantSku
+from hub.models.catalog import Brand, Category, Product, ProductPayload, ProductVariantSku
 from hub.models.site import ConnectionStatus, Site
 from hub.models.sync import RunKind, RunState, SyncError, SyncRun
 from hub.models.user import User
@@ -11,6 +11,7 @@ __all__ = [
     "Category",
     "ConnectionStatus",
     "Product",
+    "ProductPayload",
     "ProductVariantSku",
     "RunKind",
     "RunState",

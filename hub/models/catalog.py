@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select, true
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.ext.associationproxy import association_proxy
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.extensions import db
 from hub.models.base import UTCDateTime
@@ -52,19 +53,40 @@ class Product(db.Model):
     thumbnail_url: Mapped[str | None] = mapped_column(Text)
     #: hash of everything fetched; an unchanged product is not rewritten
     content_hash: Mapped[str] = mapped_column(String(64))
-    #: the contract's variants, images and custom fields as JSON lists of objects with its field names
-    #: (``{"id", "sku", "price", ...}``): one row per product to write; variant SKUs are also indexed in
-    #: :class:`ProductVariantSku`
-    variants: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=list)
-    images: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=list)
-    custom_fields: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=list)
-    raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     first_synced_at: Mapped[datetime] = mapped_column(UTCDateTime())
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime())
     #: the last run that saw this product (a full walk archives the ones it did not see)
     last_seen_run_id: Mapped[int | None] = mapped_column(Integer)
     #: set when the platform proved the product gone; never deleted
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the bulky part (children and raw payload), one row beside this one: see :class:`ProductPayload`
+    payload: Mapped[ProductPayload | None] = relationship(
+        back_populates="product", cascade="all, delete-orphan", passive_deletes=True
+    )
+    variants = association_proxy("payload", "variants")
+    images = association_proxy("payload", "images")
+    custom_fields = association_proxy("payload", "custom_fields")
+    raw = association_proxy("payload", "raw")
+
+
+class ProductPayload(db.Model):
+    """A product's variants, images and custom fields, and the platform's raw record, as JSON.
+
+    Kept beside the product row rather than in it: these ~10 KB would make every product row span
+    several overflow pages, so that marking an unchanged product seen, or reading the columns after
+    them, rewrote or walked all of it. Children are JSON lists of objects with the contract's field
+    names (``{"id", "sku", "price", ...}``), always read with their product; variant SKUs are also
+    indexed in :class:`ProductVariantSku`.
+    """
+
+    __tablename__ = "product_payloads"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    variants: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    images: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    custom_fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    product: Mapped[Product] = relationship(back_populates="payload")
 
 
 class ProductVariantSku(db.Model):

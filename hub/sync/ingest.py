@@ -18,7 +18,7 @@ from hub.contract import Brand as BrandRecord
 from hub.contract import Category as CategoryRecord
 from hub.contract import Product as ProductRecord
 from hub.contract import RecordError
-from hub.models import Brand, Category, Product, ProductVariantSku, SyncError
+from hub.models import Brand, Category, Product, ProductPayload, ProductVariantSku, SyncError
 from hub.sync.validate import check_product, is_repair
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ def _insert_table(model) -> Table:
 
 
 _PRODUCTS = _insert_table(Product)
+_PAYLOADS = _insert_table(ProductPayload)
 _SKUS = _insert_table(ProductVariantSku)
 
 
@@ -143,8 +144,8 @@ def _thumbnail(product: ProductRecord) -> str | None:
 _COLUMNS = (
     "name", "sku", "description", "price", "sale_price", "is_visible", "purchasable", "in_stock",
     "inventory_level", "url", "url_path", "handle", "brand_id", "brand_ids", "category_ids", "tags",
-    "date_created", "date_modified", "variant_count", "thumbnail_url", "content_hash", "variants", "images",
-    "custom_fields", "raw", "synced_at", "last_seen_run_id", "archived_at",
+    "date_created", "date_modified", "variant_count", "thumbnail_url", "content_hash", "synced_at",
+    "last_seen_run_id", "archived_at",
 )  # fmt: skip
 _NEW_COLUMNS = ("site_id", "platform_id", "first_synced_at", *_COLUMNS)
 
@@ -156,9 +157,15 @@ def _values(product: ProductRecord, encoded: _Encoded, now: datetime, run_id: in
         product.is_visible, product.purchasable, product.in_stock, product.inventory_level, product.url,
         product.url_path, product.handle, product.brand_ids[0] if product.brand_ids else None,
         list(product.brand_ids), list(product.category_ids), list(product.tags), product.date_created,
-        product.date_modified, len(product.variants), _thumbnail(product), encoded.digest,
-        _Serialized(encoded.variants), _Serialized(encoded.images), _Serialized(encoded.custom_fields),
-        _Serialized(encoded.raw), now, run_id, None,
+        product.date_modified, len(product.variants), _thumbnail(product), encoded.digest, now, run_id, None,
+    )  # fmt: skip
+
+
+def _payload(pk: int, encoded: _Encoded) -> tuple:
+    """A product's row of ``product_payloads``, from the JSON serialized while hashing."""
+    return (
+        pk, _Serialized(encoded.variants), _Serialized(encoded.images), _Serialized(encoded.custom_fields),
+        _Serialized(encoded.raw),
     )  # fmt: skip
 
 
@@ -201,6 +208,8 @@ def _executemany(
 
 
 _SKU_COLUMNS = ("product_id", "position", "sku")
+_PAYLOAD_COLUMNS = ("product_id", "variants", "images", "custom_fields", "raw")
+_INSERT_PAYLOADS = f"INSERT INTO product_payloads ({', '.join(_PAYLOAD_COLUMNS)}) VALUES ({{marks}})"  # noqa: S608
 _INSERT_SKUS = f"INSERT INTO product_variant_skus ({', '.join(_SKU_COLUMNS)}) VALUES ({{marks}})"  # noqa: S608
 _INSERT_PRODUCTS = f"INSERT INTO products ({', '.join(_NEW_COLUMNS)}) VALUES ({{marks}})"  # noqa: S608
 # column names from the model only; the id is bound last, after the SET list's values
@@ -232,38 +241,44 @@ def ingest_products(
         return counts
     existing = _stored(session, site_id, list(by_id))
     raws = raw_json or {}
-    new_rows, changed_rows, unchanged_pks, changed = [], [], [], []
+    new_rows, changed_rows, unchanged_pks = [], [], []
+    encodings: dict[str, _Encoded] = {}
     for platform_id, product in by_id.items():
         encoded = _Encoded.of(product, raws.get(platform_id))
         found = existing.get(platform_id)
         if found is None:
             new_rows.append((site_id, platform_id, now, *_values(product, encoded, now, run_id)))
+            encodings[platform_id] = encoded
         elif found[1] == encoded.digest:
             unchanged_pks.append(found[0])
         else:
             changed_rows.append((*_values(product, encoded, now, run_id), found[0]))
-            changed.append((found[0], product))
+            encodings[platform_id] = encoded
 
     # Straight to the driver, one executemany per statement (psycopg pipelines it): no RETURNING, so the
-    # new products' ids are read back by their unique key, only to key their variant SKUs.
-    skus: list[tuple[int, int, str]] = []
+    # new products' ids are read back by their unique key, to key their payloads and variant SKUs.
+    connection = session.connection()
     _executemany(session, _INSERT_PRODUCTS, _PRODUCTS, _NEW_COLUMNS, new_rows)
-    if new_rows:
-        for platform_id, (pk, _digest) in _stored(session, site_id, [r[1] for r in new_rows]).items():
-            skus.extend(_skus(pk, by_id[platform_id]))
+    written = _stored(session, site_id, [r[1] for r in new_rows]) if new_rows else {}
     if changed_rows:
-        connection = session.connection()
         dialect = connection.dialect
         connection.exec_driver_sql(
             _update_sql(dialect), _bound(dialect, _PRODUCTS, (*_COLUMNS, "id"), changed_rows)
         )
-        pks = [pk for pk, _ in changed]
-        for start in range(0, len(pks), CHUNK):
-            session.execute(
-                delete(ProductVariantSku).where(ProductVariantSku.product_id.in_(pks[start : start + CHUNK]))
-            )
-        for pk, product in changed:
-            skus.extend(_skus(pk, product))
+        changed = {
+            platform_id: existing[platform_id] for platform_id in encodings if platform_id not in written
+        }
+        pks = [pk for pk, _digest in changed.values()]
+        for model in (ProductPayload, ProductVariantSku):  # replaced whole, like the product row
+            for start in range(0, len(pks), CHUNK):
+                session.execute(delete(model).where(model.product_id.in_(pks[start : start + CHUNK])))
+        written.update(changed)
+    payloads: list[tuple] = []
+    skus: list[tuple[int, int, str]] = []
+    for platform_id, (pk, _digest) in written.items():
+        payloads.append(_payload(pk, encodings[platform_id]))
+        skus.extend(_skus(pk, by_id[platform_id]))
+    _executemany(session, _INSERT_PAYLOADS, _PAYLOADS, _PAYLOAD_COLUMNS, payloads)
     _executemany(session, _INSERT_SKUS, _SKUS, _SKU_COLUMNS, skus)
     for start in range(0, len(unchanged_pks), CHUNK):
         session.execute(
@@ -289,15 +304,12 @@ def _stored(session: Session, site_id: int, ids: list[str]) -> dict[str, tuple[i
 
 
 def _check_complete() -> None:
-    """Fail at import, not at run time, if a column added to the model would be skipped by an insert."""
-    missing = [
-        c.name
-        for c in _PRODUCTS.columns
-        if c.name not in _NEW_COLUMNS and not c.primary_key and (c.default is not None or not c.nullable)
-    ]
-    missing += [c.name for c in Product.__table__.columns if c.name not in _NEW_COLUMNS and c.name != "id"]
-    if missing:
-        raise RuntimeError(f"ingest inserts into products lack columns {missing}")
+    """Fail at import, not at run time, if a column added to a model would be skipped by an insert."""
+    tables = ((Product, _NEW_COLUMNS), (ProductPayload, _PAYLOAD_COLUMNS), (ProductVariantSku, _SKU_COLUMNS))
+    for model, columns in tables:
+        missing = [c.name for c in model.__table__.columns if c.name not in columns and c.name != "id"]
+        if missing:
+            raise RuntimeError(f"ingest inserts into {model.__tablename__} lack columns {missing}")
 
 
 _check_complete()

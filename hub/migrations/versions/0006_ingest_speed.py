@@ -1,13 +1,15 @@
-"""ingest speed: a product's variants, images and custom fields stored with it, variant SKUs indexed
+"""ingest speed: a product's children and raw record in one payload row beside it, variant SKUs indexed
 
 Revision ID: 0006_ingest_speed
 Revises: 0004
 
 A sync wrote ~7 child rows per product (variants, images, custom fields, each with two or three indexes):
-a third of the ingest's cost, for data that is always read with its product. They become JSON lists on
-the product row (the contract's field names), and only what is looked up on its own stays a row: a
-variant's SKU, in a narrow table keyed by (product, position in its list) with an index on the SKU.
-Existing rows are moved over in SQL, in their stored order, then the child tables are dropped.
+a third of the ingest's cost, for data that is always read with its product. They become JSON lists (the
+contract's field names) in ``product_payloads``, one row per product, with the raw record that moves there
+from ``products``: ~10 KB that made each product row span overflow pages, so that marking an unchanged
+product seen rewrote all of it. Only what is looked up on its own stays a row: a variant's SKU, in a
+narrow table keyed by (product, position in its list) with an index on the SKU. Existing rows are moved
+over in SQL, in their stored order, then the child tables and ``products.raw`` are dropped.
 
 SQLite's search-index triggers for a product insert or update (0004's) found its category names by
 scanning ``json_each`` once per category of the site (the planner put the categories outside): the cost
@@ -29,42 +31,41 @@ def _sqlite_bool(column: str) -> str:
     return f"CASE WHEN {column} IS NULL THEN NULL WHEN {column} THEN json('true') ELSE json('false') END"
 
 
-_SQLITE_MOVE = [
-    f"""UPDATE products SET variants = (
-        SELECT json_group_array(json_object(
-            'id', v.platform_id, 'sku', v.sku, 'price', v.price, 'sale_price', v.sale_price,
-            'inventory_level', v.inventory_level, 'in_stock', {_sqlite_bool('v.in_stock')},
-            'purchasable', {_sqlite_bool('v.purchasable')},
-            'option_values', COALESCE(json(v.option_values), json('[]')), 'image_url', v.image_url))
-        FROM (SELECT * FROM product_variants WHERE product_id = products.id ORDER BY id) v)""",
-    f"""UPDATE products SET images = (
-        SELECT json_group_array(json_object(
-            'id', i.platform_id, 'url', i.url, 'thumbnail_url', i.thumbnail_url, 'alt', i.alt,
-            'sizes', COALESCE(json(i.sizes), json('{{}}')), 'is_thumbnail', {_sqlite_bool('i.is_thumbnail')},
-            'sort_order', i.sort_order))
-        FROM (SELECT * FROM product_images WHERE product_id = products.id ORDER BY id) i)""",
-    """UPDATE products SET custom_fields = (
-        SELECT json_group_array(json_object('name', f.name, 'value', f.value, 'id', f.platform_id))
-        FROM (SELECT * FROM product_custom_fields WHERE product_id = products.id ORDER BY id) f)""",
-]
+_SQLITE_MOVE = f"""INSERT INTO product_payloads (product_id, variants, images, custom_fields, raw)
+SELECT p.id,
+    (SELECT json_group_array(json_object(
+        'id', v.platform_id, 'sku', v.sku, 'price', v.price, 'sale_price', v.sale_price,
+        'inventory_level', v.inventory_level, 'in_stock', {_sqlite_bool('v.in_stock')},
+        'purchasable', {_sqlite_bool('v.purchasable')},
+        'option_values', COALESCE(json(v.option_values), json('[]')), 'image_url', v.image_url))
+     FROM (SELECT * FROM product_variants WHERE product_id = p.id ORDER BY id) v),
+    (SELECT json_group_array(json_object(
+        'id', i.platform_id, 'url', i.url, 'thumbnail_url', i.thumbnail_url, 'alt', i.alt,
+        'sizes', COALESCE(json(i.sizes), json('{{}}')), 'is_thumbnail', {_sqlite_bool('i.is_thumbnail')},
+        'sort_order', i.sort_order))
+     FROM (SELECT * FROM product_images WHERE product_id = p.id ORDER BY id) i),
+    (SELECT json_group_array(json_object('name', f.name, 'value', f.value, 'id', f.platform_id))
+     FROM (SELECT * FROM product_custom_fields WHERE product_id = p.id ORDER BY id) f),
+    COALESCE(p.raw, '{{}}')
+FROM products p"""
 
-_PG_MOVE = [
-    """UPDATE products p SET variants = COALESCE((
-        SELECT json_agg(json_build_object(
-            'id', v.platform_id, 'sku', v.sku, 'price', v.price, 'sale_price', v.sale_price,
-            'inventory_level', v.inventory_level, 'in_stock', v.in_stock, 'purchasable', v.purchasable,
-            'option_values', COALESCE(v.option_values, '[]'::json), 'image_url', v.image_url) ORDER BY v.id)
-        FROM product_variants v WHERE v.product_id = p.id), '[]'::json)""",
-    """UPDATE products p SET images = COALESCE((
-        SELECT json_agg(json_build_object(
-            'id', i.platform_id, 'url', i.url, 'thumbnail_url', i.thumbnail_url, 'alt', i.alt,
-            'sizes', COALESCE(i.sizes, '{}'::json), 'is_thumbnail', i.is_thumbnail,
-            'sort_order', i.sort_order) ORDER BY i.id)
-        FROM product_images i WHERE i.product_id = p.id), '[]'::json)""",
-    """UPDATE products p SET custom_fields = COALESCE((
-        SELECT json_agg(json_build_object('name', f.name, 'value', f.value, 'id', f.platform_id) ORDER BY f.id)
-        FROM product_custom_fields f WHERE f.product_id = p.id), '[]'::json)""",
-]
+_PG_MOVE = """INSERT INTO product_payloads (product_id, variants, images, custom_fields, raw)
+SELECT p.id,
+    COALESCE((SELECT json_agg(json_build_object(
+        'id', v.platform_id, 'sku', v.sku, 'price', v.price, 'sale_price', v.sale_price,
+        'inventory_level', v.inventory_level, 'in_stock', v.in_stock, 'purchasable', v.purchasable,
+        'option_values', COALESCE(v.option_values, '[]'::json), 'image_url', v.image_url) ORDER BY v.id)
+     FROM product_variants v WHERE v.product_id = p.id), '[]'::json),
+    COALESCE((SELECT json_agg(json_build_object(
+        'id', i.platform_id, 'url', i.url, 'thumbnail_url', i.thumbnail_url, 'alt', i.alt,
+        'sizes', COALESCE(i.sizes, '{}'::json), 'is_thumbnail', i.is_thumbnail,
+        'sort_order', i.sort_order) ORDER BY i.id)
+     FROM product_images i WHERE i.product_id = p.id), '[]'::json),
+    COALESCE((SELECT json_agg(json_build_object('name', f.name, 'value', f.value, 'id', f.platform_id)
+              ORDER BY f.id)
+     FROM product_custom_fields f WHERE f.product_id = p.id), '[]'::json),
+    COALESCE(p.raw, '{}'::json)
+FROM products p"""
 
 # 0004's index row for a product, with the category names found id by id (CROSS JOIN keeps json_each outside)
 _SQLITE_IN_STOCK = "(p.purchasable AND COALESCE(p.in_stock, 1))"
@@ -101,9 +102,16 @@ _SKUS = """INSERT INTO product_variant_skus (product_id, position, sku)
 
 def upgrade():
     postgres = op.get_bind().dialect.name == 'postgresql'
-    op.add_column('products', sa.Column('variants', sa.JSON(), nullable=True))
-    op.add_column('products', sa.Column('images', sa.JSON(), nullable=True))
-    op.add_column('products', sa.Column('custom_fields', sa.JSON(), nullable=True))
+    op.create_table(
+        'product_payloads',
+        sa.Column('product_id', sa.Integer(), nullable=False),
+        sa.Column('variants', sa.JSON(), nullable=False),
+        sa.Column('images', sa.JSON(), nullable=False),
+        sa.Column('custom_fields', sa.JSON(), nullable=False),
+        sa.Column('raw', sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(['product_id'], ['products.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('product_id'),
+    )
     op.create_table(
         'product_variant_skus',
         sa.Column('product_id', sa.Integer(), nullable=False),
@@ -114,11 +122,11 @@ def upgrade():
         sqlite_with_rowid=False,
     )
     op.create_index('ix_product_variant_skus_sku', 'product_variant_skus', ['sku'])
-    for statement in _PG_MOVE if postgres else _SQLITE_MOVE:
-        op.execute(statement)
+    op.execute(_PG_MOVE if postgres else _SQLITE_MOVE)
     op.execute(_SKUS)
     for table in ('product_variants', 'product_images', 'product_custom_fields'):
         op.drop_table(table)
+    op.execute("ALTER TABLE products DROP COLUMN raw")
     if not postgres:
         for statement in _SQLITE_TRIGGERS:
             op.execute(statement)
