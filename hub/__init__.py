@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import build_config
-from hub import redaction
+from hub import forking, redaction  # noqa: F401  (forking: fork safety of database connections)
 from hub.extensions import csrf, db, login_manager, migrate
 
 __version__ = "0.1.0"
