@@ -78,6 +78,7 @@ def test_full_fetch_equals_ground_truth_with_nested_paging(
     assert sum(page.requests for page in pages) == sum(ops.values())
 
 
+@pytest.mark.slow  # seconds of real throttling / retries
 def test_throttled_fetch_waits_and_is_exact(
     shopify_demo_store_factory: Callable[..., DemoStoreProcess],
 ) -> None:
@@ -101,6 +102,7 @@ def test_throttled_fetch_waits_and_is_exact(
     assert ops.get("query HubProducts:MAX_COST_EXCEEDED", 0) == 0
 
 
+@pytest.mark.slow  # seconds of real throttling / retries
 def test_faults_are_retried_and_the_result_is_exact(
     shopify_demo_store_factory: Callable[..., DemoStoreProcess],
 ) -> None:
