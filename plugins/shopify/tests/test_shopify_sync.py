@@ -8,6 +8,7 @@ is reused as is: nothing here is Shopify-specific except the truth's mapping.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -171,6 +172,22 @@ def shopify_site(database_url, tmp_path, redis_url, shopify_demo_store_factory):
             db.engine.dispose()
 
 
+def _kill_machine(worker: Worker) -> None:
+    """SIGKILL the worker *and* its children, as when its machine dies.
+
+    Killing the parent alone leaves RQ's forked scheduler process alive, holding the parent's database
+    connection (inherited through fork) idle in a transaction: on PostgreSQL its locks then block the
+    takeover forever (reported to the lead as a hub finding).
+    """
+    import psutil
+
+    children = psutil.Process(worker.process.pid).children(recursive=True)
+    worker.kill()
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+
+
 def _start(app, site_id, kind=RunKind.FULL) -> int:
     with app.app_context():
         run, _created = runs.start_run(db.session.get(Site, site_id), kind)
@@ -231,7 +248,7 @@ def test_sigkill_mid_paging_resumes_exact(shopify_site: Callable, worker_factory
     first = worker_factory(app, queue, store, SHOPIFY_PAGE_SIZE="25")
     run_id = _start(app, site_id)
     wait_run(app, run_id, until=lambda r: r.products_seen >= 200)
-    first.kill()
+    _kill_machine(first)
     worker_factory(app, queue, store, SHOPIFY_PAGE_SIZE="25")
     run = wait_run(app, run_id, timeout=180)
     assert run.state == "succeeded", run.error_message
@@ -344,7 +361,7 @@ def test_bulk_sync_killed_mid_download_resumes_the_same_export_exact(
     first = worker_factory(app, queue, store, **bulk)
     run_id = _start(app, site_id)
     wait_run(app, run_id, until=lambda r: r.products_seen >= 300)
-    first.kill()
+    _kill_machine(first)
     worker_factory(app, queue, store, **bulk)
     run = wait_run(app, run_id, timeout=180)
     assert run.state == "succeeded", run.error_message
@@ -406,3 +423,39 @@ def test_cli_connects_a_shop_from_json_and_exports_gids(
                 for table in reversed(db.metadata.sorted_tables):
                     conn.execute(table.delete())
             db.engine.dispose()
+
+
+def test_catalog_changes_during_sync_are_exact_after_incremental_and_reconcile(
+    shopify_site: Callable, worker_factory: Callable
+) -> None:
+    app, site_id, store = shopify_site(products=800, throttle=False, seed=18)
+    store.admin.set_faults(paging_changes={"enabled": True, "every": 1, "delete": 3, "add": 3, "modify": 3})
+    worker_factory(app, app.config["HUB_QUEUE"], store, SHOPIFY_PAGE_SIZE="50")
+    first = wait_run(app, _start(app, site_id))
+    assert first.state in ("succeeded", "partially_failed"), first.error_message
+    store.admin.set_faults(paging_changes={"enabled": False})
+    assert len(store.admin.events()) > 0  # the catalog really changed under the walk
+    run = wait_run(app, _start(app, site_id, RunKind.INCREMENTAL))
+    assert run.state == "succeeded", run.error_message
+    recon = wait_run(app, _start(app, site_id, RunKind.RECONCILE))
+    assert recon.state == "succeeded", recon.error_message
+    assert_exact(app, site_id, store)
+
+
+def test_search_index_lag_is_covered_by_the_next_incremental_run(
+    shopify_site: Callable, worker_factory: Callable
+) -> None:
+    app, site_id, store = shopify_site(products=300, throttle=False, seed=19, search_index_lag_s=30)
+    worker_factory(app, app.config["HUB_QUEUE"], store)
+    assert wait_run(app, _start(app, site_id)).state == "succeeded"
+    ids = store.admin.product_ids()
+    for pid in ids[:4]:
+        store.admin.update_product(pid, title=f"Lagging {pid[-5:]}")
+    lagging = wait_run(app, _start(app, site_id, RunKind.INCREMENTAL))
+    assert (
+        lagging.state == "succeeded" and lagging.products_updated == 0
+    )  # Shopify's search has not seen them
+    store.admin.advance_clock(60)  # the index catches up
+    run = wait_run(app, _start(app, site_id, RunKind.INCREMENTAL))
+    assert run.state == "succeeded" and run.products_updated == 4  # the overlap reaches back to the edits
+    assert_exact(app, site_id, store)
