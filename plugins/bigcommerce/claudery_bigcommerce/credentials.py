@@ -24,7 +24,11 @@ _HASH_IN_TEXT = (
     re.compile(r"(?:^|/)s-([a-z0-9]+)(?:/|$)"),  # CDN path /s-{hash}/
 )
 _QUOTES = "\"'`\u201c\u201d\u2018\u2019"  # straight and typographic quotes
-_TOKEN_PREFIX_RE = re.compile(r"^(?:x-auth-token|access[ _-]?token|token|bearer)\s*[:=]?\s*", re.IGNORECASE)
+# A label is stripped only when a separator follows it: a token that merely starts with "token" or "bearer"
+# (they are random letters and digits) keeps those letters.
+_TOKEN_PREFIX_RE = re.compile(
+    r"^(?:x-auth-token|access[ _-]?token|token|bearer)(?:\s*[:=]\s*|\s+)", re.IGNORECASE
+)
 _TOKEN_RE = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII, no spaces: it goes into an HTTP header
 
 STORE_HASH_EXPECTED = (

@@ -131,3 +131,19 @@ def test_admin_product_url_links_the_control_panel_edit_page():
     assert admin_product_url("abc123", "../x") is None
     assert admin_product_url(None, "843") is None
     assert admin_product_url("a/b", "843") is None
+
+
+@pytest.mark.parametrize(
+    ("pasted", "token"),
+    [
+        ("tokenab12cd34ef56gh78", "tokenab12cd34ef56gh78"),  # a token that starts with "token" keeps it
+        ("bearer9x8y7z6w5v4u3t2s", "bearer9x8y7z6w5v4u3t2s"),
+        ("Bearer 9x8y7z6w5v4u3t2s", "9x8y7z6w5v4u3t2s"),
+        ("X-Auth-Token: tokenab12cd34", "tokenab12cd34"),
+        ("access_token=bearer12345678", "bearer12345678"),
+    ],
+)
+def test_a_label_is_stripped_only_before_a_separator(pasted, token):
+    from claudery_bigcommerce.credentials import normalize_credentials
+
+    assert normalize_credentials({"store_hash": "abc123", "access_token": pasted})["access_token"] == token
