@@ -337,6 +337,7 @@ def test_the_watchdog_reenqueues_a_queued_run_whose_job_cannot_run(fake_site, st
         assert watchdog.resume_abandoned() == [run.id]
         run = db.session.get(SyncRun, run.id)
         assert run.job_id != old_job and run.state == "queued" and jobs.job_is_live(run.job_id)
+        assert run.resumes == 1 and run.attempts == 0  # a takeover is counted, and is no failure
 
 
 def test_the_watchdog_leaves_a_live_queued_job_alone(fake_site):

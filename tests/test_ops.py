@@ -63,7 +63,9 @@ def _runs(app) -> dict[str, int]:
                     requests=120,
                     rate_limit_wait_s=1.5,
                     products_created=10,
-                    attempts=2 if label == "failed" else 1,
+                    attempts=1 if label == "failed" else 0,  # retries after transient failures
+                    resumes=1 if label == "stuck" else 0,
+                    throttled=3,
                     **extra,
                 )
                 db.session.add(run)
@@ -165,7 +167,9 @@ def test_metrics_need_the_token_or_an_admin(database_url, tmp_path, redis_url, a
         'hub_platform_requests_total{platform="toy"} 720.0',
         'hub_platform_rate_limit_wait_seconds_total{platform="toy"} 9.0',
         'hub_sync_products_written_total{platform="toy"} 60.0',
-        'hub_sync_reexecutions_total{platform="toy"} 2.0',
+        'hub_sync_retries_total{platform="toy"} 2.0',
+        'hub_watchdog_resumes_total{platform="toy"} 2.0',
+        'hub_platform_throttled_total{platform="toy"} 18.0',
         'hub_sync_run_duration_seconds_count{platform="toy"} 4.0',
         "hub_sites_needing_attention 1.0",
         "hub_redis_up 1.0",

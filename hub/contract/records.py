@@ -157,6 +157,8 @@ class ProductPage:
     rate_limit_wait: float = 0.0
     #: requests made while producing this page (for progress and benchmarks)
     requests: int = 0
+    #: answers that said "slow down" (HTTP 429, GraphQL THROTTLED) while producing this page
+    throttled: int = 0
 
 
 class CatalogAdmin(Protocol):

@@ -73,6 +73,10 @@ class SyncRun(db.Model):
     expected_total: Mapped[int | None] = mapped_column(Integer)
     stored_total: Mapped[int | None] = mapped_column(Integer)
     requests: Mapped[int] = mapped_column(Integer, default=0)
+    #: platform answers that said "slow down" (429, THROTTLED), as the plugin reported them
+    throttled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: times the watchdog took the run over (worker died, or its job was lost); not failures
+    resumes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rate_limit_wait_s: Mapped[float] = mapped_column(default=0.0)
     #: the plugin's opaque resume cursor, committed with each batch
     cursor: Mapped[str | None] = mapped_column(Text)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from flask import Flask
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import case, extract, func, select
+from sqlalchemy import extract, func, select
 
 from hub.extensions import db
 from hub.models import Product, RunState, Site, SyncRun
@@ -66,18 +66,30 @@ class DatabaseCollector(Collector):
             "Seconds syncs waited on platform rate limits (429s)",
             labels=["platform"],
         )
-        retries = CounterMetricFamily(
-            "hub_sync_reexecutions",
-            "Run executions beyond the first (outage retries and watchdog resumes)",
+        throttled = CounterMetricFamily(
+            "hub_platform_throttled",
+            "Platform answers that said slow down (429, THROTTLED)",
             labels=["platform"],
         )
-        for plat, made, asked, wait, again in db.session.execute(
+        retries = CounterMetricFamily(
+            "hub_sync_retries",
+            "Run executions retried after a transient platform failure",
+            labels=["platform"],
+        )
+        resumes = CounterMetricFamily(
+            "hub_watchdog_resumes",
+            "Runs the watchdog took over (dead worker or lost job)",
+            labels=["platform"],
+        )
+        for plat, made, asked, wait, slowed, again, resumed in db.session.execute(
             select(
                 platform,
                 func.coalesce(func.sum(SyncRun.products_created + SyncRun.products_updated), 0),
                 func.coalesce(func.sum(SyncRun.requests), 0),
                 func.coalesce(func.sum(SyncRun.rate_limit_wait_s), 0.0),
-                func.coalesce(func.sum(case((SyncRun.attempts > 1, SyncRun.attempts - 1), else_=0)), 0),
+                func.coalesce(func.sum(SyncRun.throttled), 0),
+                func.coalesce(func.sum(SyncRun.attempts), 0),
+                func.coalesce(func.sum(SyncRun.resumes), 0),
             )
             .join(Site, Site.id == SyncRun.site_id)
             .group_by(platform)
@@ -85,8 +97,10 @@ class DatabaseCollector(Collector):
             written.add_metric([plat], made)
             requests.add_metric([plat], asked)
             waited.add_metric([plat], float(wait))
+            throttled.add_metric([plat], slowed)
             retries.add_metric([plat], again)
-        yield from (written, requests, waited, retries)
+            resumes.add_metric([plat], resumed)
+        yield from (written, requests, waited, throttled, retries, resumes)
 
         stored = GaugeMetricFamily(
             "hub_products_stored", "Products in the synced catalogs (not archived)", labels=["platform"]

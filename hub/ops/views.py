@@ -183,6 +183,7 @@ def usage():
             func.count(SyncRun.id),
             func.coalesce(func.sum(SyncRun.requests), 0),
             func.coalesce(func.sum(SyncRun.rate_limit_wait_s), 0.0),
+            func.coalesce(func.sum(SyncRun.throttled), 0),
         )
         .join(SyncRun, and_(SyncRun.site_id == Site.id, SyncRun.created_at >= since))
         .group_by(Site.id, Site.name, Site.platform, day)

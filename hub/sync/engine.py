@@ -92,6 +92,7 @@ class Usage:
         with self.lock:
             run.requests += self.requests
             run.rate_limit_wait_s += self.rate_limit_wait
+            run.throttled += self.throttled
             self.requests, self.rate_limit_wait, self.throttled = 0, 0.0, 0
 
 

@@ -194,6 +194,7 @@ def _ingest_pages(walk: Walk, pages) -> bool:
             run.products_unchanged += counts.unchanged
             run.products_failed += failed
             run.requests += page.requests
+            run.throttled += page.throttled
             run.rate_limit_wait_s += page.rate_limit_wait
             if page.total is not None:
                 run.expected_total = page.total

@@ -61,6 +61,7 @@ def resume_abandoned() -> list[int]:
                 state=RunState.QUEUED.value,
                 heartbeat_at=now,
                 epoch=SyncRun.epoch + 1,  # fences off the previous owner
+                resumes=SyncRun.resumes + 1,
             )
             .execution_options(synchronize_session=False)
         ).rowcount

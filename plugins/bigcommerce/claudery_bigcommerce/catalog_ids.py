@@ -34,7 +34,9 @@ def list_product_ids(
             try:
                 resp = client.get(PRODUCTS_PATH, params, stats=stats)
             finally:
-                record_usage(requests=stats.requests, rate_limit_wait=stats.rate_limit_wait)
+                record_usage(
+                    requests=stats.requests, rate_limit_wait=stats.rate_limit_wait, throttled=stats.throttled
+                )
             data = (
                 resp.body.get("data") if isinstance(resp.body, dict) else ([] if resp.status == 204 else None)
             )

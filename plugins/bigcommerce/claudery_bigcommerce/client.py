@@ -43,11 +43,13 @@ class CallStats:
 
     requests: int = 0
     rate_limit_wait: float = 0.0
+    throttled: int = 0  #: 429 answers
 
     def add(self, other: CallStats) -> None:
         """Accumulate another tally into this one."""
         self.requests += other.requests
         self.rate_limit_wait += other.rate_limit_wait
+        self.throttled += other.throttled
 
 
 class BigCommerceClient:
@@ -194,6 +196,7 @@ class BigCommerceClient:
                 )
             detail = error_detail(parse_json(resp.content), _text(resp), secrets=(self._token,))
             if status == 429:
+                stats.throttled += 1
                 wait = rl.reset_seconds()
                 if wait is not None and rl_retries > rate_limited:
                     # the platform told us when the quota resets: every thread waits for it

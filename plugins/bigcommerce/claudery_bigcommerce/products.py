@@ -168,6 +168,7 @@ class ProductFetch:
             total=total,
             rate_limit_wait=round(stats.rate_limit_wait, 3),
             requests=stats.requests,
+            throttled=stats.throttled,
         )
 
     # ----- the plan -----------------------------------------------------------------------------------

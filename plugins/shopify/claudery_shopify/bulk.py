@@ -256,5 +256,7 @@ def _fill(page: ProductPage, client: ShopifyClient, usage: Usage, cursor: str | 
     """Set the cursor and the work done since the last page."""
     done = client.usage.since(usage)
     page.cursor, page.requests, page.rate_limit_wait = cursor, done.requests, done.rate_limit_wait
+    page.throttled = done.throttled
     usage.requests, usage.rate_limit_wait = client.usage.requests, client.usage.rate_limit_wait
+    usage.throttled = client.usage.throttled
     return page

@@ -77,4 +77,5 @@ def fetch_products_by_ids(client: ShopifyClient, ids: list[str]) -> Iterator[Pro
             (page.errors if isinstance(record, RecordError) else page.products).append(record)  # type: ignore[arg-type]
         usage = client.usage.since(before)
         page.requests, page.rate_limit_wait = usage.requests, usage.rate_limit_wait
+        page.throttled = usage.throttled
         yield page

@@ -134,6 +134,7 @@ def pages(
             ).encode()
         usage = client.usage.since(before)
         page.requests, page.rate_limit_wait = usage.requests, usage.rate_limit_wait
+        page.throttled = usage.throttled
         yield page
         if not has_next:
             return
