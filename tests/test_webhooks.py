@@ -21,6 +21,7 @@ from hub.models import Product, Site, WebhookBatch
 from hub.plugins import current_host
 from hub.webhooks import lifecycle
 from hub.widget.search import SearchOptions, search_products
+from tests.conftest import Browser
 from tests.sync_support import Worker, worker_env
 from tests.webhook_support import LiveSite, live_state, start_live_site, wait_for
 
@@ -137,6 +138,22 @@ def test_change_and_delete_reach_export_and_search_without_a_sync(live):
     endpoint = site.endpoint()
     assert endpoint.last_delivery_at is not None
     assert sum(b.archived for b in _batches(site)) == 1
+
+    # The sync page says it: state, products in the last hour, last webhook; Re-register works.
+    browser = Browser(site.app.test_client())
+    with site.app.app_context():
+        email = db.session.get(Site, site.site_id).owner.email
+    login = browser.submit("/login", {"email": email, "password": "correct horse battery"})
+    assert login.status_code == 302
+    page = browser.get(f"/sites/{site.site_id}/sync").get_data(as_text=True)
+    assert 'data-state="active">Active<' in page
+    assert "3 products" in page  # changed, archived, created
+    assert "None yet" not in page
+    again = browser.submit(
+        f"/sites/{site.site_id}/sync/webhooks/register", {}, page_url=f"/sites/{site.site_id}/sync"
+    )
+    assert again.status_code == 302
+    assert len(_hooks(site.store)) == 2
 
 
 def test_burst_of_1000_changes_is_coalesced_into_few_fetches(live):
