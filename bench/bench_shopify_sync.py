@@ -1,7 +1,7 @@
 """Benchmark the Shopify plugin's full fetch against the Shopify demo store over real HTTP.
 
     .venv/bin/python -m bench.bench_shopify_sync [--products 10000,100000] [--validate 2000]
-        [--plans standard,plus] [--no-bulk]
+        [--plans standard,plus] [--no-bulk] [--latency-ms 0] [--concurrency 4]
 
 For each N it starts the demo store in its own process (throttling off, so the walk runs at the speed
 of HTTP and parsing) and fetches every product through the plugin's ``fetch_products`` hook, by paging
@@ -86,13 +86,17 @@ def floor_s(points: float, plan: str) -> float:
     return max(0.0, points - bucket) / restore
 
 
-def bench_n(n: int, plans: list[str], bulk: bool) -> dict[str, Any]:
+def bench_n(
+    n: int, plans: list[str], bulk: bool, latency_ms: float = 0.0, concurrency: int = 4
+) -> dict[str, Any]:
     """Paging and bulk for N products, and the predicted wall time per plan."""
     from claudery_shopify.demo_store.testing import start_demo_store_process
 
-    store = start_demo_store_process(products=n, throttle=False, seed=42, startup_timeout=600)
+    store = start_demo_store_process(
+        products=n, throttle=False, seed=42, startup_timeout=600, latency_ms=latency_ms
+    )
     try:
-        paging = run_fetch(store, {"SHOPIFY_BULK_THRESHOLD": 0})
+        paging = run_fetch(store, {"SHOPIFY_BULK_THRESHOLD": 0, "SHOPIFY_MAX_CONCURRENCY": concurrency})
         result: dict[str, Any] = {"products": n, "paging": paging}
         if bulk:
             result["bulk"] = run_fetch(
@@ -139,12 +143,21 @@ def main(argv: list[str] | None = None) -> int:
         "--validate", type=int, default=0, help="N of a real throttled Standard walk (0: none)"
     )
     parser.add_argument("--no-bulk", action="store_true")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="demo store latency per API request")
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="SHOPIFY_MAX_CONCURRENCY of the paging walk"
+    )
     args = parser.parse_args(argv)
     plans = [p for p in args.plans.split(",") if p]
     sizes = [int(x) for x in args.products.split(",") if x]
-    results: dict[str, Any] = {"sizes": {}, "plans": {p: PLANS[p] for p in plans}}
+    results: dict[str, Any] = {
+        "sizes": {},
+        "plans": {p: PLANS[p] for p in plans},
+        "latency_ms": args.latency_ms,
+        "concurrency": args.concurrency,
+    }
     for n in sizes:
-        r = bench_n(n, plans, not args.no_bulk)
+        r = bench_n(n, plans, not args.no_bulk, args.latency_ms, args.concurrency)
         results["sizes"][str(n)] = r
         p = r["paging"]
         print(

@@ -8,7 +8,7 @@ from hub.contract import ProductPage, RecordError
 
 from . import queries
 from .client import ShopifyClient
-from .nested import complete_product
+from .nested import complete_page
 from .parsing import parse_product
 from .queries import NestedSizes
 from .settings import MAX_PAGE_SIZE
@@ -69,10 +69,8 @@ def fetch_products_by_ids(client: ShopifyClient, ids: list[str]) -> Iterator[Pro
         result = sizer.run(client, build)
         position += len(taken)
         page = ProductPage(products=[])
-        for node in result.data.get("nodes") or []:
-            if not isinstance(node, dict) or not node.get("id"):
-                continue  # deleted, or not a product
-            children = complete_product(client, node)
+        nodes = [node for node in result.data.get("nodes") or [] if isinstance(node, dict) and node.get("id")]
+        for node, children in zip(nodes, complete_page(client, nodes, settings.max_concurrency), strict=True):
             if children is None:
                 continue
             record = parse_product(node, children)

@@ -96,6 +96,7 @@ class ShopifyClient:
         self.usage = Usage()
         self._usage_lock = threading.Lock()
         self._expected: dict[str, float] = {}
+        self._learning_locks: dict[str, threading.Lock] = {}
         self.served_version: str | None = None  #: ``X-Shopify-API-Version`` of the last answer
         self.session = session or requests.Session()
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
@@ -162,8 +163,18 @@ class ShopifyClient:
         ``expected_cost`` (the requested cost this query had last time) lets the client wait for the
         bucket *before* sending, instead of being throttled.
         """
-        # the requested cost this query text had last time, when the caller does not know better
-        expected_cost = expected_cost or self._expected.get(text, 0.0)
+        if not expected_cost and text not in self._expected:
+            # the first of its kind: learn its cost before other threads send the same query blind
+            with self._learning(text):
+                if text not in self._expected:
+                    return self._query(text, variables, 0.0)
+        return self._query(text, variables, expected_cost or self._expected.get(text, 0.0))
+
+    def _learning(self, text: str) -> threading.Lock:
+        with self._usage_lock:
+            return self._learning_locks.setdefault(text, threading.Lock())
+
+    def _query(self, text: str, variables: Mapping[str, Any] | None, expected_cost: float) -> GraphQLResult:
         failures = 0
         throttle_wait = 0.0
         renewed = False
@@ -171,13 +182,18 @@ class ShopifyClient:
         while True:
             if self.should_stop():
                 raise StopRequested
-            wait = self.bucket.wait_for(expected_cost)
+            wait = self.bucket.claim(expected_cost)
             if wait > 0:
                 throttle_wait += wait
                 self.sleep(wait, rate_limit=True)
+                self.bucket.reserve(expected_cost)
+            token = ""
             try:
-                token = self.tokens.token()
-                result = self._post(body_json, token)
+                try:
+                    token = self.tokens.token()
+                    result = self._post(body_json, token)
+                finally:
+                    self.bucket.release(expected_cost)
             except Transient as exc:
                 failures += 1
                 if failures > self.settings.max_retries:

@@ -7,13 +7,16 @@ granted scopes (``currentAppInstallation.accessScopes``). Step 3 ``products(firs
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from hub.contract import ConnectionResult, ErrorKind, PlatformError, PluginContext, StopRequested, StoreInfo
 
 from . import queries
 from .client import ShopifyClient
+from .settings import ShopifySettings
 
 #: what a sync needs; anything else granted is more access than the hub uses
 NEEDED_SCOPES = frozenset({"read_products"})
@@ -23,9 +26,29 @@ OPTIONAL_SCOPES = frozenset(
 )
 
 
-def test_connection(credentials: Mapping[str, Any], context: PluginContext) -> ConnectionResult:
+#: a merchant waits for the connection test in the browser: give up on throttling or an outage sooner
+TEST_MAX_THROTTLE_WAIT = 10.0
+TEST_MAX_RETRIES = 2
+
+
+def test_connection(
+    credentials: Mapping[str, Any], context: PluginContext, *, sleep: Callable[[float], None] = time.sleep
+) -> ConnectionResult:
     """Run the three steps; never raise for an expected failure."""
-    client = ShopifyClient.from_context(credentials, context)
+    settings = ShopifySettings.from_mapping(context.settings)
+    settings = replace(
+        settings,
+        max_throttle_wait=min(settings.max_throttle_wait, TEST_MAX_THROTTLE_WAIT),
+        max_retries=min(settings.max_retries, TEST_MAX_RETRIES),
+    )
+    client = ShopifyClient(
+        credentials,
+        settings,
+        user_agent=context.user_agent,
+        should_stop=context.should_stop,
+        save_credentials=context.save_credentials,
+        sleep=sleep,
+    )
     try:
         return _test(client)
     except PlatformError as exc:

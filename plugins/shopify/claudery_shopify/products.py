@@ -28,7 +28,7 @@ from hub.contract import (
 from . import bulk, queries
 from .client import ShopifyClient, Usage
 from .cursor import Cursor, decode
-from .nested import complete_product
+from .nested import complete_page
 from .parsing import BadRecord, parse_product, timestamp
 from .queries import NestedSizes
 from .sizing import PageSizer
@@ -112,10 +112,12 @@ def pages(
         )
         connection = result.data.get("products") or {}
         page = ProductPage(products=[], total=total)
-        for node in connection.get("nodes") or []:
-            if since is not None and not _changed_since(node, since, seen):
-                continue
-            children = complete_product(client, node)
+        nodes = [
+            node
+            for node in connection.get("nodes") or []
+            if since is None or _changed_since(node, since, seen)
+        ]
+        for node, children in zip(nodes, complete_page(client, nodes, settings.max_concurrency), strict=True):
             if children is None:
                 continue  # deleted while the walk was completing it
             record = parse_product(node, children)

@@ -33,6 +33,7 @@ class CostBucket:
         self.restore: float | None = None
         self._available: float | None = None
         self._at = 0.0
+        self._reserved = 0.0  #: requested cost of the requests in flight (not in Shopify's report yet)
 
     def update(self, cost: Mapping[str, Any] | None) -> None:
         """Record ``extensions.cost`` of an answer (numbers may be ints or floats)."""
@@ -54,17 +55,38 @@ class CostBucket:
     def available(self) -> float | None:
         """Points available now by the last report and the restore rate; None before any report."""
         with self._lock:
-            if self._available is None:
-                return None
-            refill = (self._clock() - self._at) * (self.restore or 0.0)
-            return min(self.maximum or float("inf"), self._available + refill)
+            return self._now()
 
-    def wait_for(self, cost: float) -> float:
-        """Seconds to wait before a query of requested ``cost`` fits in the bucket (0 if unknown)."""
-        available = self.available()
-        if available is None or not self.restore or available >= cost:
-            return 0.0
-        return (min(cost, self.maximum or cost) - available) / self.restore + WAIT_MARGIN
+    def _now(self) -> float | None:
+        if self._available is None:
+            return None
+        refill = (self._clock() - self._at) * (self.restore or 0.0)
+        return min(self.maximum or float("inf"), self._available + refill)
+
+    def claim(self, cost: float) -> float:
+        """Seconds to wait before a query of requested ``cost`` fits (0 if unknown).
+
+        When it fits now it is reserved (see :meth:`reserve`). Reports of answers do not count the
+        requests still in flight, so reservations are subtracted from every estimate until released.
+        """
+        with self._lock:
+            available = self._now()
+            if available is None or not self.restore or available - self._reserved >= cost:
+                self._reserved += cost
+                return 0.0
+            return (
+                min(cost, self.maximum or cost) - (available - self._reserved)
+            ) / self.restore + WAIT_MARGIN
+
+    def reserve(self, cost: float) -> None:
+        """Count a request of ``cost`` as in flight (after having waited for it)."""
+        with self._lock:
+            self._reserved += cost
+
+    def release(self, cost: float) -> None:
+        """The request of ``cost`` was answered (its charge is in the latest report)."""
+        with self._lock:
+            self._reserved = max(0.0, self._reserved - cost)
 
     def throttled_wait(self, cost: Mapping[str, Any] | None) -> float:
         """Seconds to wait after a ``THROTTLED`` answer before retrying the same request."""

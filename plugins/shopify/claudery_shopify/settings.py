@@ -29,6 +29,8 @@ class ShopifySettings:
     backoff_cap: float = 30.0
     #: the longest the plugin waits on the cost bucket for one request before giving the run back
     max_throttle_wait: float = 300.0
+    #: requests in flight at once while completing products' nested connections (1: one at a time)
+    max_concurrency: int = 4
     #: products per page (the cost model may lower it so no query exceeds the single-query maximum)
     page_size: int = MAX_PAGE_SIZE
     #: first page of each nested connection; a product with more is completed with its own paging
@@ -79,6 +81,7 @@ class ShopifySettings:
             backoff_base=num("SHOPIFY_BACKOFF_BASE", 1.0, 0.0, 60.0),
             backoff_cap=num("SHOPIFY_BACKOFF_CAP", 30.0, 0.0, 3600.0),
             max_throttle_wait=num("SHOPIFY_MAX_THROTTLE_WAIT", 300.0, 0.0, 86400.0),
+            max_concurrency=int(num("SHOPIFY_MAX_CONCURRENCY", 4, 1, 16)),
             page_size=first("SHOPIFY_PAGE_SIZE", MAX_PAGE_SIZE),
             variants_first=first("SHOPIFY_VARIANTS_FIRST", 50),
             media_first=first("SHOPIFY_MEDIA_FIRST", 20),

@@ -360,3 +360,34 @@ def test_refused_client_credentials_are_explained(
         client(creds=CC).query("{ a }")
     assert caught.value.kind is kind and words in caught.value.message
     assert "shpss_secretvalue" not in caught.value.message + caplog.text
+
+
+# ----- the connection test gives up sooner: a merchant is waiting ----------------------------------
+
+
+@responses.activate
+def test_connection_test_reports_throttling_instead_of_waiting_minutes() -> None:
+    from claudery_shopify import connection
+
+    from hub.contract import PluginContext
+
+    for _ in range(10):
+        responses.post(URL, json=THROTTLED)
+    sleeps = Sleeps()
+    ctx = PluginContext(settings={"SHOPIFY_MAX_THROTTLE_WAIT": 600})
+    result = connection.test_connection(CREDS, ctx, sleep=sleeps)
+    assert not result.ok and result.error_kind is ErrorKind.RATE_LIMITED and result.retry_after
+    assert sleeps.total <= 10.0
+
+
+@responses.activate
+def test_connection_test_reports_shopify_down() -> None:
+    from claudery_shopify import connection
+
+    from hub.contract import PluginContext
+
+    for _ in range(5):
+        responses.post(URL, body="<html>Service Unavailable</html>", status=503)
+    result = connection.test_connection(CREDS, PluginContext(settings={"SHOPIFY_BACKOFF_BASE": 0}))
+    assert not result.ok and result.error_kind is ErrorKind.UNAVAILABLE
+    assert "retries later" in result.message and len(responses.calls) == 3

@@ -78,10 +78,11 @@ def test_full_fetch_equals_ground_truth_with_nested_paging(
     assert sum(page.requests for page in pages) == sum(ops.values())
 
 
+@pytest.mark.slow  # seconds of real throttling / retries
 def test_throttled_fetch_waits_and_is_exact(
     shopify_demo_store_factory: Callable[..., DemoStoreProcess],
 ) -> None:
-    store = shopify_demo_store_factory(products=150, seed=3, plan="standard")
+    store = shopify_demo_store_factory(products=500, seed=3, plan="standard")
     # a bucket of 300 points restoring 300 a second: pages of 100 cost more than that, so they must
     # shrink to fit it, and wait for refills
     store.admin.set_bucket(size=300, restore=300)
@@ -94,11 +95,14 @@ def test_throttled_fetch_waits_and_is_exact(
     assert throttled >= 3
     assert sum(page.rate_limit_wait for page in pages) > 0
     # the cost model, not the throttle, paces the walk: few THROTTLED answers beyond the forced ones
+    # (the first page, too big for this bucket, is answered THROTTLED and shrunk; 4 threads complete
+    # nested connections and may meet an empty bucket now and then)
     requests = sum(page.requests for page in pages)
-    assert throttled <= 3 + requests // 10, ops
+    assert throttled <= 3 + requests // 8, ops
     assert ops.get("query HubProducts:MAX_COST_EXCEEDED", 0) == 0
 
 
+@pytest.mark.slow  # seconds of real throttling / retries
 def test_faults_are_retried_and_the_result_is_exact(
     shopify_demo_store_factory: Callable[..., DemoStoreProcess],
 ) -> None:

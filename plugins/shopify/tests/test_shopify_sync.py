@@ -406,3 +406,39 @@ def test_cli_connects_a_shop_from_json_and_exports_gids(
                 for table in reversed(db.metadata.sorted_tables):
                     conn.execute(table.delete())
             db.engine.dispose()
+
+
+def test_catalog_changes_during_sync_are_exact_after_incremental_and_reconcile(
+    shopify_site: Callable, worker_factory: Callable
+) -> None:
+    app, site_id, store = shopify_site(products=800, throttle=False, seed=18)
+    store.admin.set_faults(paging_changes={"enabled": True, "every": 1, "delete": 3, "add": 3, "modify": 3})
+    worker_factory(app, app.config["HUB_QUEUE"], store, SHOPIFY_PAGE_SIZE="50")
+    first = wait_run(app, _start(app, site_id))
+    assert first.state in ("succeeded", "partially_failed"), first.error_message
+    store.admin.set_faults(paging_changes={"enabled": False})
+    assert len(store.admin.events()) > 0  # the catalog really changed under the walk
+    run = wait_run(app, _start(app, site_id, RunKind.INCREMENTAL))
+    assert run.state == "succeeded", run.error_message
+    recon = wait_run(app, _start(app, site_id, RunKind.RECONCILE))
+    assert recon.state == "succeeded", recon.error_message
+    assert_exact(app, site_id, store)
+
+
+def test_search_index_lag_is_covered_by_the_next_incremental_run(
+    shopify_site: Callable, worker_factory: Callable
+) -> None:
+    app, site_id, store = shopify_site(products=300, throttle=False, seed=19, search_index_lag_s=30)
+    worker_factory(app, app.config["HUB_QUEUE"], store)
+    assert wait_run(app, _start(app, site_id)).state == "succeeded"
+    ids = store.admin.product_ids()
+    for pid in ids[:4]:
+        store.admin.update_product(pid, title=f"Lagging {pid[-5:]}")
+    lagging = wait_run(app, _start(app, site_id, RunKind.INCREMENTAL))
+    assert (
+        lagging.state == "succeeded" and lagging.products_updated == 0
+    )  # Shopify's search has not seen them
+    store.admin.advance_clock(60)  # the index catches up
+    run = wait_run(app, _start(app, site_id, RunKind.INCREMENTAL))
+    assert run.state == "succeeded" and run.products_updated == 4  # the overlap reaches back to the edits
+    assert_exact(app, site_id, store)
