@@ -36,7 +36,7 @@ def live(connected_site, tmp_path, redis_url):
     workers: list[Worker] = []
     stops: list = []
 
-    def worker_factory(app, queue, **extra):
+    def worker_factory(app, queue, store, **extra):
         worker = Worker(worker_env(app, redis_url, queue, **extra), tmp_path / f"worker{len(workers)}.log")
         workers.append(worker)
         return worker

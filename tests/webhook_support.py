@@ -96,7 +96,7 @@ def start_live_site(
     public, stop = serve(app)
     stops.append(stop)
     app.config["HUB_PUBLIC_URL"] = public
-    worker_factory(app, queue, HUB_PUBLIC_URL=public, **(worker_env or {}))
+    worker_factory(app, queue, store, HUB_PUBLIC_URL=public, **(worker_env or {}))
     live = LiveSite(app, site_id, store, public)
     with app.app_context():
         lifecycle.after_connect(db.session.get(Site, site_id))  # what Save & test does on success
