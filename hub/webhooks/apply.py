@@ -2,8 +2,9 @@
 
 One flush job per site at a time (:func:`hub.webhooks.pending.schedule_flush`). It gathers changes until
 the platform's batch is full (``HUB_WEBHOOK_BATCH``), the deliveries pause (``HUB_WEBHOOK_QUIET_SECONDS``)
-or the oldest change has waited ``HUB_WEBHOOK_MAX_WAIT_SECONDS``; a bulk edit of 5,000 products thus costs
-about 5,000/250 fetches, and a single edit is visible within a second or two.
+or the oldest change has waited ``HUB_WEBHOOK_MAX_WAIT_SECONDS`` (longer, up to
+``HUB_WEBHOOK_BURST_WAIT_SECONDS``, while a burst fills the batch fast enough); a bulk edit of 5,000
+products thus costs about 5,000/250 fetches, and a single edit is visible within a second.
 
 Ordering: a change announced at an instant older than the stored product's modification time is skipped,
 and a fetched version older than the stored one is not written (a slow fetch must not undo a newer one).
@@ -65,16 +66,17 @@ def _flush(site_id: int) -> str:
     cfg = current_app.config
     batch = int(cfg["HUB_WEBHOOK_BATCH"])
     quiet = float(cfg["HUB_WEBHOOK_QUIET_SECONDS"])
-    max_wait = float(cfg["HUB_WEBHOOK_MAX_WAIT_SECONDS"])
     changes: dict[str, Change] = {}
-    oldest: float | None = None
+    oldest: float | None = None  # when the oldest change not yet applied was drained
+    arrived = 0  # deliveries drained since then (the burst's rate)
     applied = 0
     while True:
         got = pending.drain(site_id)
         for item in got:
             changes.setdefault(str(item["id"]), Change()).merge(item)
         if got and oldest is None:
-            oldest = time.monotonic()
+            oldest, arrived = time.monotonic(), 0
+        arrived += len(got)
         while len(changes) >= batch:
             ids = list(changes)[:batch]
             applied += apply(site_id, {i: changes.pop(i) for i in ids})
@@ -85,11 +87,24 @@ def _flush(site_id: int) -> str:
                 return f"applied {applied} change(s)"
             if not got:
                 continue
-        elif not got or time.monotonic() - (oldest or 0) >= max_wait:
+        elif not got or _waited_enough(cfg, len(changes), time.monotonic() - (oldest or 0), arrived, batch):
             applied += apply(site_id, changes)
             changes, oldest = {}, None
             continue
         time.sleep(quiet)
+
+
+def _waited_enough(cfg, waiting: int, age: float, arrived: int, batch: int) -> bool:
+    """Apply a partial batch now? After ``HUB_WEBHOOK_MAX_WAIT_SECONDS``, unless deliveries come so fast
+    that the batch will be full within ``HUB_WEBHOOK_BURST_WAIT_SECONDS`` of the oldest change (a bulk
+    edit: one fetch for 250 products rather than several small ones); never later than that."""
+    if age < float(cfg["HUB_WEBHOOK_MAX_WAIT_SECONDS"]):
+        return False
+    burst_wait = float(cfg["HUB_WEBHOOK_BURST_WAIT_SECONDS"])
+    if age >= burst_wait:
+        return True
+    rate = arrived / age if age > 0 else 0.0
+    return rate <= 0 or age + (batch - waiting) / rate > burst_wait
 
 
 def apply(site_id: int, changes: dict[str, Change]) -> int:
