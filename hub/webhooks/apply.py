@@ -71,6 +71,8 @@ def _flush(site_id: int) -> str:
     arrived = 0  # deliveries drained since then (the burst's rate)
     applied = 0
     while True:
+        # still running: keep other deliveries from queueing a second job for the site
+        pending.redis().expire(pending.flag_key(site_id), int(cfg["HUB_WEBHOOK_FLAG_SECONDS"]))
         got = pending.drain(site_id)
         for item in got:
             changes.setdefault(str(item["id"]), Change()).merge(item)
@@ -82,7 +84,6 @@ def _flush(site_id: int) -> str:
             applied += apply(site_id, {i: changes.pop(i) for i in ids})
         if not changes:
             oldest = None
-            pending.redis().expire(pending.flag_key(site_id), int(cfg["HUB_WEBHOOK_FLAG_SECONDS"]))
             if not got and not pending.release(site_id):
                 return f"applied {applied} change(s)"
             if not got:
@@ -128,9 +129,17 @@ def apply(site_id: int, changes: dict[str, Change]) -> int:
     record = WebhookBatch(site_id=site_id, events=len(changes), updated=0, unchanged=0, archived=0,
                           stale=0, errors=0, requests=0, seconds=0.0)  # fmt: skip
     wanted = []
+    # Only clearly older events are skipped: platforms stamp in whole seconds, and a store may date a
+    # burst of edits slightly ahead; skipping too little costs a fetch, skipping too much loses an edit.
+    margin = float(current_app.config["HUB_WEBHOOK_ORDER_MARGIN_SECONDS"])
     for product_id, change in changes.items():
         known = stored.get(product_id)
-        if not change.deleted and change.at is not None and known is not None and _ts(known) > change.at:
+        if (
+            not change.deleted
+            and change.at is not None
+            and known is not None
+            and _ts(known) > change.at + margin
+        ):
             record.stale += 1  # announced before the version the hub already has: nothing to fetch
         else:
             wanted.append(product_id)
