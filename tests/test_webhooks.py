@@ -155,6 +155,14 @@ def test_change_and_delete_reach_export_and_search_without_a_sync(live):
     assert again.status_code == 302
     assert len(_hooks(site.store)) == 2
 
+    # Deleting the site removes its hooks at the platform; its old URL then refuses like any unknown one.
+    url = site.url()
+    gone_resp = browser.submit(f"/sites/{site.site_id}/delete", {"confirm_name": "Demo"})
+    assert gone_resp.status_code == 302
+    assert _hooks(site.store) == []
+    late, _ = _delivery(site, pid, secret="anything", url=url)
+    assert (late.status_code, late.text) == (401, "invalid delivery\n")
+
 
 def test_burst_of_1000_changes_is_coalesced_into_few_fetches(live):
     site = live(products=1200, quota=0, seed=5)

@@ -55,7 +55,6 @@ def receive(token: str) -> Response:
         )
     except WebhookRejected as exc:
         log.warning("webhook delivery for site %s refused: %s", site.id, exc.reason)
-        pending.redis().incr(pending.last_key(site.id) + ":refused")
         return _refused()
     accepted, duplicates = pending.accept(site.id, list(events or ()), time.time())
     elapsed = (time.monotonic() - started) * 1000
