@@ -177,6 +177,25 @@ def test_refusals_look_the_same_and_queue_nothing(clock):
         ]
 
 
+def test_the_sync_page_card_says_how_live_updates_stand(clock):
+    app, platform, site_id = clock
+    with app.app_context():
+        from hub.webhooks import lifecycle, views
+
+        site = db.session.get(Site, site_id)
+        assert views.summary(site).label == "Not configured"
+        assert lifecycle.register(site) == "active"
+        platform.products["1"] = _product("1", "One", T0)
+        apply.apply(site_id, {"1": _change()})
+        endpoints.for_site(site).reactivations = 2
+        db.session.commit()
+        summary = views.summary(site)
+        assert (summary.label, summary.products_last_hour, summary.reactivations) == ("Active", 1, 2)
+        app.config["HUB_PUBLIC_URL"] = ""
+        assert lifecycle.register(site) == "not_configured"
+        assert "HUB_PUBLIC_URL" in views.summary(site).message
+
+
 @pytest.mark.parametrize(
     ("waiting", "age", "arrived", "expected"),
     [

@@ -40,6 +40,7 @@ class LiveSummary:
     batches_last_hour: int
     last_delivery_at: datetime | None
     checked_at: datetime | None
+    reactivations: int = 0  #: times the periodic check found the hooks deactivated and re-created them
 
 
 def summary(site: Site) -> LiveSummary:
@@ -64,6 +65,7 @@ def summary(site: Site) -> LiveSummary:
         batches_last_hour=int(batches or 0),
         last_delivery_at=endpoint.last_delivery_at if endpoint is not None else None,
         checked_at=endpoint.checked_at if endpoint is not None else None,
+        reactivations=(endpoint.reactivations or 0) if endpoint is not None else 0,
     )
 
 
