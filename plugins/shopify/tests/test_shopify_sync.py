@@ -8,6 +8,7 @@ is reused as is: nothing here is Shopify-specific except the truth's mapping.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -171,6 +172,22 @@ def shopify_site(database_url, tmp_path, redis_url, shopify_demo_store_factory):
             db.engine.dispose()
 
 
+def _kill_machine(worker: Worker) -> None:
+    """SIGKILL the worker *and* its children, as when its machine dies.
+
+    Killing the parent alone leaves RQ's forked scheduler process alive, holding the parent's database
+    connection (inherited through fork) idle in a transaction: on PostgreSQL its locks then block the
+    takeover forever (reported to the lead as a hub finding).
+    """
+    import psutil
+
+    children = psutil.Process(worker.process.pid).children(recursive=True)
+    worker.kill()
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+
+
 def _start(app, site_id, kind=RunKind.FULL) -> int:
     with app.app_context():
         run, _created = runs.start_run(db.session.get(Site, site_id), kind)
@@ -231,7 +248,7 @@ def test_sigkill_mid_paging_resumes_exact(shopify_site: Callable, worker_factory
     first = worker_factory(app, queue, store, SHOPIFY_PAGE_SIZE="25")
     run_id = _start(app, site_id)
     wait_run(app, run_id, until=lambda r: r.products_seen >= 200)
-    first.kill()
+    _kill_machine(first)
     worker_factory(app, queue, store, SHOPIFY_PAGE_SIZE="25")
     run = wait_run(app, run_id, timeout=180)
     assert run.state == "succeeded", run.error_message
@@ -344,7 +361,7 @@ def test_bulk_sync_killed_mid_download_resumes_the_same_export_exact(
     first = worker_factory(app, queue, store, **bulk)
     run_id = _start(app, site_id)
     wait_run(app, run_id, until=lambda r: r.products_seen >= 300)
-    first.kill()
+    _kill_machine(first)
     worker_factory(app, queue, store, **bulk)
     run = wait_run(app, run_id, timeout=180)
     assert run.state == "succeeded", run.error_message
