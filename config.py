@@ -67,6 +67,16 @@ class Defaults:
     HUB_HSTS_SECONDS: int = 31536000  # Strict-Transport-Security max-age in production
     HUB_LOG_FORMAT: str = "text"  # "json": one JSON object per log line
     HUB_METRICS_TOKEN: str = ""  # Bearer token Prometheus sends to /metrics; empty: admins only
+    # --- live updates (webhooks) ---
+    HUB_WEBHOOK_BATCH: int = 250  # changed products fetched per request (the platforms' by-id page size)
+    HUB_WEBHOOK_QUIET_SECONDS: float = 0.3  # deliveries pausing this long end a burst: apply it
+    HUB_WEBHOOK_MAX_WAIT_SECONDS: float = 0.6  # ... and a change waits at most this for its batch to fill,
+    HUB_WEBHOOK_BURST_WAIT_SECONDS: float = 5.0  # ... or this long while a burst fills the batch that fast
+    HUB_WEBHOOK_ORDER_MARGIN_SECONDS: float = 2.0  # events older than the stored product by more are skipped
+    HUB_WEBHOOK_DEDUPE_SECONDS: int = 3 * 86400  # a delivery id seen within this is a retry or a replay
+    HUB_WEBHOOK_FLAG_SECONDS: int = 120  # a flush job that died is replaced after this
+    HUB_WEBHOOK_CHECK_SECONDS: float = 900.0  # how often each site's hooks are checked (and re-created)
+    HUB_WEBHOOK_SLOW_MS: float = 100.0  # accepting a delivery slower than this is logged
     # --- alert emails ---
     SMTP_HOST: str = ""  # empty: no alert emails
     SMTP_PORT: int = 25

@@ -92,6 +92,12 @@ def create_app(
 
     app.register_blueprint(ops_views.bp)
     app.register_blueprint(ops_views.health_bp)
+    from hub.webhooks import receive as webhook_receive
+    from hub.webhooks import views as webhook_views
+
+    app.register_blueprint(webhook_views.bp)
+    app.register_blueprint(webhook_receive.bp)
+    csrf.exempt(webhook_receive.bp)  # platforms post here; every delivery is authenticated instead
     _mount_plugin_routes(app)
     from hub.views import formatting
 

@@ -18,6 +18,7 @@ from hub.forms import SITE_NAME_MAX
 from hub.models import Site, User
 from hub.plugins import PlatformNotFound, current_host, host_from_config
 from hub.security.limits import CLI_ID
+from hub.webhooks import lifecycle
 
 
 class HubGroup(FlaskGroup):
@@ -145,6 +146,7 @@ def sites_connect(owner: str, platform: str, name: str, no_test: bool) -> None:
         record(site, result)
         click.echo(("OK: " if result.ok else "FAILED: ") + result.message, err=True)
     db.session.commit()
+    lifecycle.after_connect(site)
     click.echo(site.id)
 
 
@@ -162,6 +164,7 @@ def sites_test(site_id: int) -> None:
     result = test_credentials(host, site.platform, credentials.stored(site))
     record(site, result)
     db.session.commit()
+    lifecycle.after_connect(site)
     click.echo(result.message)
     for warning in result.warnings:
         click.echo(f"warning: {warning}")

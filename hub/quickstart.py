@@ -60,6 +60,7 @@ def _ensure_demo_site() -> None:
     from hub.models import Site, User, WidgetSettings
     from hub.plugins import current_host
     from hub.views.auth import create_user
+    from hub.webhooks import lifecycle
     from hub.widget.settings import MAX_ORIGINS, settings_for
 
     user = db.session.scalar(select(User).where(User.email == DEMO_EMAIL)) or create_user(
@@ -80,6 +81,8 @@ def _ensure_demo_site() -> None:
         credentials.save(host, site, info.key, json.loads(raw))
         record(site, test_credentials(host, info.key, credentials.stored(site)))
         db.session.commit()
+        if site.last_test_ok and lifecycle.supported(site) and lifecycle.configured():
+            lifecycle.register(site)  # at once: the server is about to listen on HUB_PUBLIC_URL
         if db.session.scalar(select(WidgetSettings).where(WidgetSettings.site_id == site.id)) is None:
             # A first try of the widget is a local test page: let the usual dev-server addresses load it.
             widget = settings_for(site)
@@ -146,6 +149,8 @@ def quickstart_command(port: int, no_worker: bool, verbose: bool = False) -> Non
     stack: list[tuple[str, Callable[[], None]]] = []
     try:
         _start_services(instance, stack)
+        # The demo stores deliver their webhooks to this machine: live updates work out of the box.
+        os.environ.setdefault("HUB_PUBLIC_URL", f"http://127.0.0.1:{port}")
         app = create_app()  # again, now that the demo settings are in the environment
         with app.app_context():
             _ensure_demo_site()

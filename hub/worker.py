@@ -16,6 +16,7 @@ from rq import SimpleWorker
 
 from hub import alerts
 from hub.sync import engine, jobs, watchdog
+from hub.webhooks import lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,10 @@ def _watchdog_loop(app, stop: threading.Event, interval: float) -> None:
                 watchdog.tick()
             except Exception:
                 log.exception("watchdog pass failed")
+            try:
+                lifecycle.check_due()  # re-creates hooks the platform deactivated
+            except Exception:
+                log.exception("webhook check failed")
             try:
                 alerts.check_and_notify()  # idempotent: one mail per condition until it clears
             except Exception:

@@ -22,8 +22,17 @@ from hub.contract.platform import (
     PlatformInfo,
     PluginContext,
     StoreInfo,
+    WebhookRegistration,
 )
-from hub.contract.records import Brand, Category, FetchRequest, Product, ProductPage, RecordError
+from hub.contract.records import (
+    Brand,
+    Category,
+    ChangeEvent,
+    FetchRequest,
+    Product,
+    ProductPage,
+    RecordError,
+)
 
 if TYPE_CHECKING:
     import click
@@ -199,4 +208,58 @@ def register_routes() -> flask.Blueprint | None:
 
     The hub mounts it under ``/plugin/<entry-point name>/`` (OAuth callbacks, platform callbacks). The
     routes are public: authenticate every request yourself; CSRF protection is off for them.
+    """
+
+
+@hookspec(firstresult=True)
+def register_webhooks(
+    platform: str, credentials: dict[str, Any], target_url: str, secret: str, context: PluginContext
+) -> WebhookRegistration:
+    """Subscribe ``target_url`` to the store's product changes (``Capability.WEBHOOKS``).
+
+    Idempotent: subscriptions that already point at ``target_url`` are updated (re-enabled, secret
+    refreshed), missing ones created, none duplicated. ``secret`` is a per-site random value the hub
+    generated; a platform that lets the subscriber set headers should send it with every delivery so that
+    ``parse_webhook`` can authenticate them. Never put ``secret`` or a credential in a message or log.
+    Raise :class:`PlatformError` when the platform refuses (e.g. ``scope``, or ``config`` for a URL it
+    will not deliver to).
+    """
+
+
+@hookspec(firstresult=True)
+def webhook_status(
+    platform: str, credentials: dict[str, Any], target_url: str, context: PluginContext
+) -> WebhookRegistration:
+    """Report whether the subscriptions for ``target_url`` exist and are enabled (``Capability.WEBHOOKS``).
+
+    ``DEACTIVATED`` when the platform disabled any of them (failed deliveries), ``MISSING`` when none
+    exist. The hub's periodic check re-registers both. Read-only: change nothing.
+    """
+
+
+@hookspec(firstresult=True)
+def unregister_webhooks(
+    platform: str, credentials: dict[str, Any], target_url: str, context: PluginContext
+) -> None:
+    """Delete every subscription that points at ``target_url`` (``Capability.WEBHOOKS``).
+
+    Called when the site is deleted; subscriptions to other URLs are left alone.
+    """
+
+
+@hookspec(firstresult=True)
+def parse_webhook(
+    platform: str,
+    credentials: dict[str, Any],
+    headers: Mapping[str, str],
+    body: bytes,
+    secret: str,
+) -> list[ChangeEvent]:
+    """Authenticate one delivery and translate it into neutral change events (``Capability.WEBHOOKS``).
+
+    ``headers`` have lower-case names; ``body`` is the raw request body, exactly as signed. ``secret`` is
+    the value given to ``register_webhooks``; ``credentials`` the site's (e.g. an app secret that signs
+    deliveries). Raise :class:`~hub.contract.platform.WebhookRejected` when the delivery is not authentic
+    (compare in constant time) or unreadable; return ``[]`` for an authentic delivery about something the
+    hub does not store. Must not make network calls: the hub answers the platform within 100 ms.
     """

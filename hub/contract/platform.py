@@ -29,7 +29,8 @@ class Capability(enum.StrEnum):
     #: ``fetch_products`` honours ``FetchMode.INCREMENTAL`` (products modified since an instant);
     #: without it every scheduled sync is a full walk
     INCREMENTAL = "incremental"
-    #: the platform can push product changes (webhooks)
+    #: the platform can push product changes (webhooks): ``register_webhooks``, ``webhook_status``,
+    #: ``unregister_webhooks`` and ``parse_webhook``; the hub applies them with ``fetch_products_by_ids``
     WEBHOOKS = "webhooks"
 
 
@@ -38,6 +39,7 @@ CAPABILITY_HOOKS: dict[Capability, tuple[str, ...]] = {
     Capability.TAXONOMY: ("fetch_categories", "fetch_brands"),  # at least one of them
     Capability.LIST_IDS: ("list_product_ids",),
     Capability.FETCH_BY_IDS: ("fetch_products_by_ids",),
+    Capability.WEBHOOKS: ("parse_webhook",),
 }
 
 
@@ -181,6 +183,36 @@ class PluginContext:
             raise StopRequested
 
 
+class WebhookState(enum.StrEnum):
+    """Where a site's webhook subscriptions stand at the platform."""
+
+    ACTIVE = "active"  #: every subscription the hub needs exists and is enabled
+    DEACTIVATED = "deactivated"  #: the platform disabled (or deleted) them after failed deliveries
+    MISSING = "missing"  #: none exist for this target URL (never registered, or removed by hand)
+
+
+@dataclass
+class WebhookRegistration:
+    """The answer of ``register_webhooks`` / ``webhook_status``."""
+
+    state: WebhookState
+    message: str = ""  #: one sentence for the merchant, e.g. "3 subscriptions active"
+    #: how many subscriptions the platform holds for the target (informational)
+    subscriptions: int = 0
+
+
+class WebhookRejected(Exception):
+    """Raised by ``parse_webhook`` for a delivery that is not authentic (bad or missing signature or secret,
+    a signature timestamp outside the tolerance) or cannot be read.
+
+    The hub answers 401 without detail (``reason`` goes to the hub's log only, never a secret in it).
+    """
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass
 class EmbedGuide:
     """How a merchant puts the widget's one-line snippet on this platform's storefront."""
@@ -218,4 +250,7 @@ __all__ = [
     "PluginContext",
     "StopRequested",
     "StoreInfo",
+    "WebhookRegistration",
+    "WebhookRejected",
+    "WebhookState",
 ]

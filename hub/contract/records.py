@@ -180,6 +180,29 @@ class CatalogAdmin(Protocol):
         """Delete a product."""
 
 
+class ChangeKind(enum.StrEnum):
+    """What a webhook says happened to a product."""
+
+    UPSERTED = "upserted"  #: created or updated: the hub fetches it by id
+    DELETED = "deleted"  #: removed from the store: the hub archives it (after checking it is gone)
+
+
+@dataclass(frozen=True)
+class ChangeEvent:
+    """One product change announced by a webhook delivery, as ``parse_webhook`` returns it.
+
+    A pointer, not data: the hub always fetches the product by id before storing anything, so a forged or
+    replayed event can at worst cause a re-fetch.
+    """
+
+    product_id: str  #: the contract's string id, as ``Product.id``
+    kind: ChangeKind
+    #: when the change happened at the platform (aware UTC), used to drop events older than what is stored
+    occurred_at: datetime | None
+    #: the platform's id of this delivery, identical across its retries: the hub's dedupe key
+    delivery_id: str
+
+
 #: what taxonomy hooks yield: records, or errors for items that could not be read
 TaxonomyItem = Category | Brand | RecordError
 
@@ -187,6 +210,8 @@ __all__ = [
     "Brand",
     "CatalogAdmin",
     "Category",
+    "ChangeEvent",
+    "ChangeKind",
     "CustomField",
     "FetchMode",
     "FetchRequest",

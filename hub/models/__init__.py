@@ -6,6 +6,7 @@ from hub.models.catalog import Brand, Category, Product, ProductPayload, Product
 from hub.models.site import ConnectionStatus, Site
 from hub.models.sync import RunKind, RunState, SyncError, SyncRun
 from hub.models.user import User
+from hub.models.webhook import WebhookBatch, WebhookEndpoint
 from hub.models.widget import WidgetRefusal, WidgetSearchCount, WidgetSettings
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "SyncError",
     "SyncRun",
     "User",
+    "WebhookBatch",
+    "WebhookEndpoint",
     "WidgetRefusal",
     "WidgetSearchCount",
     "WidgetSettings",

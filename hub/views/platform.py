@@ -22,6 +22,7 @@ from hub.forms import credentials_form
 from hub.models import Site
 from hub.plugins import PluginHost, current_host
 from hub.views.sites import own_site
+from hub.webhooks import lifecycle
 
 bp = Blueprint("platform", __name__)
 ACTIONS = ("choose", "test", "save", "save_anyway")
@@ -173,6 +174,7 @@ def _test_or_save(
     creds.save(host, site, platform, cleaned)
     record(site, result)
     db.session.commit()
+    lifecycle.after_connect(site)
     if site.last_test_ok:
         flash("Saved. The connection works.", "success")
         return redirect(url_for("platform.settings", site_id=site.id, saved=1)), None, ""

@@ -12,6 +12,7 @@ from hub.forms import ActionForm, DeleteSiteForm, SiteForm
 from hub.models import Site
 from hub.plugins import current_host
 from hub.views.overview import deletion_inventory, summarize
+from hub.webhooks import lifecycle
 
 bp = Blueprint("sites", __name__)
 
@@ -86,6 +87,7 @@ def delete(site_id: int):
 
 
 def _delete(site: Site):
+    lifecycle.unregister(site)  # while the credentials still exist
     db.session.delete(site)
     db.session.commit()
     flash(f"Site “{site.name}” deleted.", "success")

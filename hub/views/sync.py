@@ -18,6 +18,7 @@ from hub.sync import runs
 from hub.sync.plan import can_list_ids
 from hub.views.paging import page_of
 from hub.views.sites import own_site
+from hub.webhooks import views as webhook_views
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sync", __name__)
@@ -55,6 +56,7 @@ def page(site_id: int):
         can_sync=host.has_platform(site.platform) and site.connection_status != "not_connected",
         # without an id listing, deletions are found by full syncs (the page says so)
         can_list_ids=host.has_platform(site.platform) and can_list_ids(host, site.platform),
+        live_updates=webhook_views.summary(site),
     )
 
 

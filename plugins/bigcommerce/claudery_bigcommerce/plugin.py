@@ -13,6 +13,7 @@ from hub.contract import (
     Brand,
     Capability,
     Category,
+    ChangeEvent,
     ConnectionResult,
     DemoStoreHandle,
     EmbedGuide,
@@ -23,10 +24,11 @@ from hub.contract import (
     ProductPage,
     RecordError,
     StoreInfo,
+    WebhookRegistration,
     hookimpl,
 )
 
-from . import catalog_ids, connection, products, storefront, taxonomy
+from . import catalog_ids, connection, products, storefront, taxonomy, webhooks
 from . import credentials as creds
 from .client import BigCommerceClient
 
@@ -55,6 +57,7 @@ def platform_info() -> PlatformInfo:
                 Capability.FETCH_BY_IDS,
                 Capability.EXACT_PAGING,
                 Capability.INCREMENTAL,
+                Capability.WEBHOOKS,
             }
         ),
     )
@@ -92,6 +95,38 @@ def fetch_products_by_ids(
 ) -> Iterator[ProductPage]:
     """Up to 250 products per request with ``id:in``."""
     return products.fetch_products_by_ids(credentials, ids, context)
+
+
+@hookimpl
+def register_webhooks(
+    platform: str, credentials: dict[str, Any], target_url: str, secret: str, context: PluginContext
+) -> WebhookRegistration:
+    """``/v3/hooks`` for product and SKU events, the site's secret as a custom header."""
+    return webhooks.register(credentials, target_url, secret, context)
+
+
+@hookimpl
+def webhook_status(
+    platform: str, credentials: dict[str, Any], target_url: str, context: PluginContext
+) -> WebhookRegistration:
+    """Active, deactivated (``is_active`` false after failed deliveries) or missing."""
+    return webhooks.status(credentials, target_url, context)
+
+
+@hookimpl
+def unregister_webhooks(
+    platform: str, credentials: dict[str, Any], target_url: str, context: PluginContext
+) -> None:
+    """Delete the hooks that deliver to the hub."""
+    webhooks.unregister(credentials, target_url, context)
+
+
+@hookimpl
+def parse_webhook(
+    platform: str, credentials: dict[str, Any], headers: Mapping[str, str], body: bytes, secret: str
+) -> list[ChangeEvent]:
+    """The secret header (and a Standard Webhooks signature when present), then the product id."""
+    return webhooks.parse(credentials, headers, body, secret)
 
 
 @hookimpl

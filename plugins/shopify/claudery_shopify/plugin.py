@@ -14,6 +14,7 @@ from hub.contract import (
     Brand,
     Capability,
     Category,
+    ChangeEvent,
     ConnectionResult,
     DemoStoreHandle,
     EmbedGuide,
@@ -24,10 +25,11 @@ from hub.contract import (
     ProductPage,
     RecordError,
     StoreInfo,
+    WebhookRegistration,
     hookimpl,
 )
 
-from . import catalog_ids, connection, demo, products, storefront, taxonomy
+from . import catalog_ids, connection, demo, products, storefront, taxonomy, webhooks
 from . import credentials as creds
 from .client import ShopifyClient
 
@@ -57,6 +59,7 @@ def platform_info() -> PlatformInfo:
                 Capability.FETCH_BY_IDS,
                 Capability.EXACT_PAGING,
                 Capability.INCREMENTAL,
+                Capability.WEBHOOKS,
             }
         ),
     )
@@ -94,6 +97,38 @@ def fetch_products_by_ids(
 ) -> Iterator[ProductPage]:
     """``nodes(ids:)`` in chunks of up to 250."""
     return _closing(credentials, context, lambda client: catalog_ids.fetch_products_by_ids(client, ids))
+
+
+@hookimpl
+def register_webhooks(
+    platform: str, credentials: dict[str, Any], target_url: str, secret: str, context: PluginContext
+) -> WebhookRegistration:
+    """``webhookSubscriptionCreate`` for products/create, update and delete (thin payloads)."""
+    return webhooks.register(credentials, target_url, secret, context)
+
+
+@hookimpl
+def webhook_status(
+    platform: str, credentials: dict[str, Any], target_url: str, context: PluginContext
+) -> WebhookRegistration:
+    """Active, or missing (Shopify deletes subscriptions whose deliveries keep failing)."""
+    return webhooks.status(credentials, target_url, context)
+
+
+@hookimpl
+def unregister_webhooks(
+    platform: str, credentials: dict[str, Any], target_url: str, context: PluginContext
+) -> None:
+    """``webhookSubscriptionDelete`` for each subscription to the hub."""
+    webhooks.unregister(credentials, target_url, context)
+
+
+@hookimpl
+def parse_webhook(
+    platform: str, credentials: dict[str, Any], headers: Mapping[str, str], body: bytes, secret: str
+) -> list[ChangeEvent]:
+    """``X-Shopify-Hmac-Sha256`` with the app's client secret; the product GID and its ``updated_at``."""
+    return webhooks.parse(credentials, headers, body)
 
 
 @hookimpl

@@ -45,4 +45,5 @@ def test_capabilities_are_the_ones_the_plugin_keeps() -> None:
         Capability.FETCH_BY_IDS,
         Capability.EXACT_PAGING,
         Capability.INCREMENTAL,
-    }  # no WEBHOOKS: the plugin does not subscribe to products/* webhooks (yet)
+        Capability.WEBHOOKS,  # products/create|update|delete subscriptions, HMAC-verified (webhooks.py)
+    }
