@@ -60,7 +60,11 @@ def demo_store(settings: Mapping[str, Any]) -> DemoStoreHandle:
     base = handle.base_url + "/shops/{shop}"
     return DemoStoreHandle(
         base_url=base,
-        credentials=creds.normalize_credentials({"shop": handle.shop, "access_token": handle.access_token}),
+        # The app's client ID and secret (path B): the plugin exchanges them for expiring tokens, and the secret
+        # is what Shopify signs webhook deliveries with, so live updates work on the demo site too.
+        credentials=creds.normalize_credentials(
+            {"shop": handle.shop, "client_id": handle.client_id, "client_secret": handle.client_secret}
+        ),
         settings={"SHOPIFY_API_URL": base},
         stop=handle.stop,
         admin=DemoCatalogAdmin(handle.base_url, handle.shop),
