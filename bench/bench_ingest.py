@@ -58,6 +58,22 @@ def _app(database_url: str, workdir: Path):
     )
 
 
+def new_site(label: str) -> tuple[int, int]:
+    """Migrate the app's database and add a user and site of the benchmark's own: (site id, user id)."""
+    from flask_migrate import upgrade
+
+    from hub.extensions import db
+    from hub.models import Site
+    from hub.views.auth import create_user
+
+    upgrade()
+    user = create_user(f"{label}-{os.getpid()}-{time.time_ns()}@example.com", "correct horse battery")
+    site = Site(owner_id=user.id, name=f"{label} bench")
+    db.session.add(site)
+    db.session.commit()
+    return site.id, user.id
+
+
 def _passes(session, site_id: int, products: list) -> list[dict[str, Any]]:
     """Ingest ``products`` three times: all new, all unchanged, 1 % changed."""
     from hub.sync.memory import bulk_gc
@@ -111,21 +127,14 @@ def _pass(session, site_id: int, run_id: int, label: str, batch: list) -> dict[s
 
 def run(database_url: str, products: list, workdir: Path) -> dict[str, Any]:
     """Migrate ``database_url``, ingest ``products`` into a new site three times, then delete the site."""
-    from flask_migrate import upgrade
     from sqlalchemy import delete
 
     from hub.extensions import db
     from hub.models import Site, User
-    from hub.views.auth import create_user
 
     app = _app(database_url, workdir)
     with app.app_context():
-        upgrade()
-        user = create_user(f"ingest-{os.getpid()}-{time.time_ns()}@example.com", "correct horse battery")
-        site = Site(owner_id=user.id, name="Ingest bench")
-        db.session.add(site)
-        db.session.commit()
-        site_id, user_id = site.id, user.id
+        site_id, user_id = new_site("ingest")
         print(f"\n== ingest alone on {db.engine.dialect.name}: {len(products):,} products, "
               f"{sum(len(p.variants) for p in products):,} variants, "
               f"{sum(len(p.images) for p in products):,} images, "

@@ -404,6 +404,48 @@ def compare_catalog(app, site_id: int, store, chunk: int = 2000) -> Comparison:
     return result
 
 
+# ----- profiling the worker -----------------------------------------------------------------------
+
+
+def start_py_spy(pid: int, path: Path) -> subprocess.Popen:
+    """Sample ``pid`` (all its threads, 250 Hz, native frames off) into ``path`` as collapsed stacks."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    exe = Path(sys.executable).with_name("py-spy")
+    command = [str(exe if exe.exists() else "py-spy"), "record", "--pid", str(pid), "--rate", "250"]
+    command += ["--format", "raw", "--output", str(path), "--nonblocking"]
+    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(0.5)  # attached before the run is enqueued
+    return spy
+
+
+def stop_py_spy(spy: subprocess.Popen, path: Path, top: int = 25) -> None:
+    """Stop the sampler (it writes its file on SIGINT) and print the functions with the most samples
+    where they are on top of the stack (own time) and anywhere in it (inclusive), idle waits left out."""
+    import signal
+    from collections import Counter
+
+    spy.send_signal(signal.SIGINT)
+    spy.wait(30)
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")[1:]  # the first is the process/thread
+        if not frames or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        own[frames[-1]] += n
+        for frame in set(frames):
+            inclusive[frame] += n
+    print(f"   py-spy: {total} samples of busy threads (idle left out) → {path}")
+    for title, counter in (("own", own), ("inclusive", inclusive)):
+        print(f"   top {top} by {title} samples:")
+        for frame, n in counter.most_common(top):
+            print(f"     {n / max(total, 1):6.1%}  {frame[:150]}")
+
+
 # ----- results ------------------------------------------------------------------------------------
 
 

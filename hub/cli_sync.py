@@ -9,9 +9,10 @@ import click
 import orjson
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from hub.extensions import db
-from hub.models import Product, ProductCustomField, ProductImage, ProductVariant, RunKind, Site, SyncRun
+from hub.models import Product, RunKind, Site, SyncRun
 from hub.security.limits import CLI_ID
 from hub.sync import runs
 
@@ -109,6 +110,7 @@ def products_export(site_id: int) -> None:
     while True:  # keyset pages keep memory flat for large catalogs
         products = db.session.scalars(
             select(Product)
+            .options(selectinload(Product.payload))  # children with their products: one query a page
             .where(Product.site_id == site_id, Product.id > last)
             .order_by(Product.id)
             .limit(500)
@@ -116,14 +118,6 @@ def products_export(site_id: int) -> None:
         if not products:
             break
         pks = [p.id for p in products]
-        children: dict[str, dict[int, list]] = {"variants": {}, "images": {}, "custom_fields": {}}
-        for key, model in (
-            ("variants", ProductVariant),
-            ("images", ProductImage),
-            ("custom_fields", ProductCustomField),
-        ):
-            for row in db.session.scalars(select(model).where(model.product_id.in_(pks)).order_by(model.id)):
-                children[key].setdefault(row.product_id, []).append(row)
         for p in products:
             record = {
                 "id": p.platform_id,
@@ -141,14 +135,9 @@ def products_export(site_id: int) -> None:
                 "purchasable": p.purchasable,
                 "in_stock": p.in_stock,
                 "archived": p.archived_at is not None,
-                "variants": [
-                    {"id": v.platform_id, "sku": v.sku, "price": v.price}
-                    for v in children["variants"].get(p.id, [])
-                ],
-                "images": [{"id": i.platform_id, "url": i.url} for i in children["images"].get(p.id, [])],
-                "custom_fields": [
-                    {"name": f.name, "value": f.value} for f in children["custom_fields"].get(p.id, [])
-                ],
+                "variants": [{"id": v["id"], "sku": v["sku"], "price": v["price"]} for v in p.variants or ()],
+                "images": [{"id": i["id"], "url": i["url"]} for i in p.images or ()],
+                "custom_fields": [{"name": f["name"], "value": f["value"]} for f in p.custom_fields or ()],
             }
             out.write(orjson.dumps(record) + b"\n")
         last = pks[-1]

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from hub.extensions import db
-from hub.models import Brand, Category, Product, ProductCustomField, ProductImage, ProductVariant, SyncRun
+from hub.models import Brand, Category, Product, ProductPayload, SyncRun
 
 
 class Worker:
@@ -109,7 +109,10 @@ def stored_products(site_id: int, pks: dict[int, str]) -> dict[str, dict]:
         select(
             Product.platform_id, Product.name, Product.sku, Product.price, Product.sale_price,
             Product.is_visible, Product.brand_id, Product.category_ids, Product.date_modified,
-        ).where(Product.id.in_(list(pks)))
+            ProductPayload.variants, ProductPayload.images, ProductPayload.custom_fields,
+        )
+        .outerjoin(ProductPayload, ProductPayload.product_id == Product.id)
+        .where(Product.id.in_(list(pks)))
     ):  # fmt: skip
         products[p.platform_id] = {
             "name": p.name,
@@ -120,26 +123,10 @@ def stored_products(site_id: int, pks: dict[int, str]) -> dict[str, dict]:
             "brand_id": p.brand_id,
             "categories": sorted(p.category_ids),
             "date_modified": p.date_modified,
-            "variants": [],
-            "images": [],
-            "custom_fields": [],
+            "variants": sorted((v["id"], v["sku"] or "", _money(v["price"])) for v in p.variants or ()),
+            "images": sorted((i["id"], i["url"]) for i in p.images or ()),
+            "custom_fields": sorted((f["name"], f["value"]) for f in p.custom_fields or ()),
         }
-    children = (
-        (ProductVariant, "variants", (ProductVariant.platform_id, ProductVariant.sku, ProductVariant.price)),
-        (ProductImage, "images", (ProductImage.platform_id, ProductImage.url)),
-        (ProductCustomField, "custom_fields", (ProductCustomField.name, ProductCustomField.value)),
-    )
-    for model, key, columns in children:
-        for row in db.session.execute(
-            select(model.product_id, *columns).where(model.product_id.in_(list(pks)))
-        ):
-            values = tuple(row[1:])
-            if key == "variants":
-                values = (values[0], values[1] or "", _money(values[2]))
-            products[pks[row[0]]][key].append(values)
-    for p in products.values():
-        for key in ("variants", "images", "custom_fields"):
-            p[key].sort()
     return products
 
 

@@ -7,6 +7,21 @@ import json
 import pytest
 
 
+def test_floor_is_windows_plus_last_latency_not_requests_over_rate():
+    from bench.bench_sync import Scenario, Window, floors
+
+    standard = floors(Scenario(100_000, "standard", 100, 20, 4, 0.8), requests=400)
+    # share: 120 a window (30 left to other apps) -> 4 windows, 40 in the last: 3 x 30 s + 40 x 0.1 s / 4
+    assert standard["floor_share_s"] == pytest.approx(91.0)
+    assert standard["floor_full_s"] == pytest.approx(62.5)  # 150 a window: 2 x 30 s + 100 x 0.1 s / 4
+    pro = floors(Scenario(10_000, "pro", 100, 20, 4, 0.8), requests=43)
+    assert pro["floor_share_s"] == pytest.approx(1.075) and pro["latency_floor_s"] == pytest.approx(1.0)
+    # a window found half used, resetting in 12 s: 45 left for the hub now, then 120 per window
+    late = floors(Scenario(100_000, "standard", 100, 20, 4, 0.8), Window(75, 12.0), requests=400)
+    assert late["floor_share_s"] == pytest.approx(12.0 + 2 * 30 + 115 * 0.1 / 4)
+    assert floors(Scenario(10_000, "unlimited", 100, 20, 4, 0.8))["floor_share_s"] == pytest.approx(1.0)
+
+
 @pytest.mark.slow
 def test_bench_sync_smoke(tmp_path, monkeypatch, capsys):
     from bench import bench_sync

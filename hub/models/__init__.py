@@ -2,7 +2,7 @@
 
 from hub.models.alerts import AlertState
 from hub.models.audit import AuditEvent
-from hub.models.catalog import Brand, Category, Product, ProductCustomField, ProductImage, ProductVariant
+from hub.models.catalog import Brand, Category, Product, ProductPayload, ProductVariantSku
 from hub.models.site import ConnectionStatus, Site
 from hub.models.sync import RunKind, RunState, SyncError, SyncRun
 from hub.models.user import User
@@ -15,9 +15,8 @@ __all__ = [
     "Category",
     "ConnectionStatus",
     "Product",
-    "ProductCustomField",
-    "ProductImage",
-    "ProductVariant",
+    "ProductPayload",
+    "ProductVariantSku",
     "RunKind",
     "RunState",
     "Site",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -18,8 +18,8 @@ from hub.contract import Brand as BrandRecord
 from hub.contract import Category as CategoryRecord
 from hub.contract import Product as ProductRecord
 from hub.contract import RecordError
-from hub.models import Brand, Category, Product, ProductCustomField, ProductImage, ProductVariant, SyncError
-from hub.sync.validate import clean_product, is_repair
+from hub.models import Brand, Category, Product, ProductPayload, ProductVariantSku, SyncError
+from hub.sync.validate import check_product, is_repair
 
 log = logging.getLogger(__name__)
 #: SQLite allows 32k bound parameters; chunk IN lists well below that
@@ -28,25 +28,38 @@ CHUNK = 500
 
 @dataclass(frozen=True, slots=True)
 class _Serialized:
-    """A JSON value already serialized (SQLite inserts only): bound as is by :class:`_OrjsonJSON`."""
+    """A JSON value already serialized (while hashing): bound as is by :class:`_OrjsonJSON`."""
 
-    text: str
+    json: bytes
+
+
+def _as_is(value: bytes) -> bytes:
+    return value
 
 
 class _OrjsonJSON(TypeDecorator):
-    """The JSON column type, serialized with orjson on SQLite (several times faster than ``json.dumps``
-    on product payloads, and read back by the same JSON type); PostgreSQL keeps psycopg's adapter."""
+    """The JSON column type, bound from the bytes serialized (by orjson) while hashing, on both databases:
+    SQLite gets the text, psycopg a ``Json`` whose dumps is the identity. Other values are serialized by
+    orjson on SQLite (several times faster than ``json.dumps``); PostgreSQL keeps psycopg's adapter."""
 
     impl = JSON
     cache_ok = True
 
     def bind_processor(self, dialect):
         if dialect.name != "sqlite":
-            return super().bind_processor(dialect)
+            base = super().bind_processor(dialect)
+            from psycopg.types.json import Json  # only PostgreSQL reaches here
+
+            def process_pg(value):
+                if isinstance(value, _Serialized):
+                    return Json(value.json, dumps=_as_is)
+                return base(value) if base is not None else value
+
+            return process_pg
 
         def process(value):
             if isinstance(value, _Serialized):
-                return value.text  # serialized already, while hashing
+                return value.json.decode()
             return orjson.dumps(value).decode()  # None -> "null", as JSON(none_as_null=False) stores it
 
         return process
@@ -66,7 +79,8 @@ def _insert_table(model) -> Table:
 
 
 _PRODUCTS = _insert_table(Product)
-_CHILD_TABLES = {model: _insert_table(model) for model in (ProductVariant, ProductImage, ProductCustomField)}
+_PAYLOADS = _insert_table(ProductPayload)
+_SKUS = _insert_table(ProductVariantSku)
 
 
 @dataclass
@@ -80,19 +94,45 @@ class IngestCounts:
 
 def content_hash(product: ProductRecord) -> str:
     """A stable hash of everything fetched for a product (dataclasses serialize natively in orjson)."""
-    return _hash_and_raw(product)[0]
+    return _Encoded.of(product).digest
 
 
-def _hash_and_raw(product: ProductRecord) -> tuple[str, bytes]:
-    """:func:`content_hash` and the raw payload's JSON, from one serialization of the payload.
+@dataclass(slots=True)
+class _Encoded:
+    """A product's hash and the JSON of its payload and children, from one serialization of each."""
 
-    The payload (most of a product's bytes) is serialized once and embedded in the product's
-    serialization as a fragment: the hashed bytes are exactly those of serializing the whole product,
-    and the payload's JSON is stored as is on SQLite instead of being serialized a second time.
-    """
-    raw = orjson.dumps(product.raw, option=orjson.OPT_SORT_KEYS)
-    whole = orjson.dumps(replace(product, raw=orjson.Fragment(raw)), option=orjson.OPT_SORT_KEYS)
-    return hashlib.blake2b(whole, digest_size=16).hexdigest(), raw
+    digest: str
+    raw: bytes
+    variants: bytes
+    images: bytes
+    custom_fields: bytes
+
+    @classmethod
+    def of(cls, product: ProductRecord, raw: bytes | None = None) -> _Encoded:
+        """Serialize the payload (unless ``raw`` holds it already: the check serializes it) and the
+        children once, and hash the product with them embedded as fragments: the hashed bytes are
+        exactly those of serializing the whole product, and the pieces are stored as they are.
+
+        No key sorting (it tripled the cost of serializing a payload): dataclasses serialize in field
+        order and a platform's payload in its own order, so a reordering could only cause a needless
+        rewrite. SHA-1 (hardware-accelerated, ~4x faster than BLAKE2b here) only detects change; no
+        secret depends on it.
+        """
+        if raw is None:
+            raw = orjson.dumps(product.raw)
+        variants = orjson.dumps(product.variants)
+        images = orjson.dumps(product.images)
+        fields = orjson.dumps(product.custom_fields)
+        whole = orjson.dumps(
+            replace(
+                product,
+                raw=orjson.Fragment(raw),
+                variants=orjson.Fragment(variants),
+                images=orjson.Fragment(images),
+                custom_fields=orjson.Fragment(fields),
+            )
+        )
+        return cls(hashlib.sha1(whole, usedforsecurity=False).hexdigest(), raw, variants, images, fields)
 
 
 def _thumbnail(product: ProductRecord) -> str | None:
@@ -100,166 +140,146 @@ def _thumbnail(product: ProductRecord) -> str | None:
     return (images[0].thumbnail_url or images[0].url) if images else None
 
 
-def _row(product: ProductRecord, digest: str, now: datetime, run_id: int) -> dict:
-    return {
-        "name": product.name,
-        "sku": product.sku,
-        "description": product.description,
-        "price": product.price,
-        "sale_price": product.sale_price,
-        "is_visible": product.is_visible,
-        "purchasable": product.purchasable,
-        "in_stock": product.in_stock,
-        "inventory_level": product.inventory_level,
-        "url": product.url,
-        "url_path": product.url_path,
-        "handle": product.handle,
-        "brand_id": product.brand_ids[0] if product.brand_ids else None,
-        "brand_ids": list(product.brand_ids),
-        "category_ids": list(product.category_ids),
-        "tags": list(product.tags),
-        "date_created": product.date_created,
-        "date_modified": product.date_modified,
-        "variant_count": len(product.variants),
-        "thumbnail_url": _thumbnail(product),
-        "content_hash": digest,
-        "raw": product.raw,
-        "synced_at": now,
-        "last_seen_run_id": run_id,
-        "archived_at": None,
-    }
-
-
-#: column order of the child rows built by :func:`_children` (tuples: no dict per variant)
-_VARIANT_COLUMNS = (
-    "product_id", "platform_id", "sku", "price", "sale_price", "inventory_level", "in_stock", "purchasable",
-    "option_values", "image_url",
+#: the columns an ingest writes for every new or changed product, in the order of :func:`_values`
+_COLUMNS = (
+    "name", "sku", "description", "price", "sale_price", "is_visible", "purchasable", "in_stock",
+    "inventory_level", "url", "url_path", "handle", "brand_id", "brand_ids", "category_ids", "tags",
+    "date_created", "date_modified", "variant_count", "thumbnail_url", "content_hash", "synced_at",
+    "last_seen_run_id", "archived_at",
 )  # fmt: skip
-_IMAGE_COLUMNS = (
-    "product_id", "platform_id", "url", "thumbnail_url", "alt", "sizes", "is_thumbnail", "sort_order",
-)  # fmt: skip
-_FIELD_COLUMNS = ("product_id", "platform_id", "name", "value")
+_NEW_COLUMNS = ("site_id", "platform_id", "first_synced_at", *_COLUMNS)
 
 
-def _children(pk: int, product: ProductRecord, variants: list, images: list, fields: list) -> None:
-    variants.extend(
-        (pk, v.id, v.sku, v.price, v.sale_price, v.inventory_level, v.in_stock, v.purchasable, v.option_values,
-         v.image_url)
-        for v in product.variants
+def _values(product: ProductRecord, encoded: _Encoded, now: datetime, run_id: int) -> tuple:
+    """A product's values for :data:`_COLUMNS` (a tuple: no dict per row)."""
+    return (
+        product.name, product.sku, product.description, product.price, product.sale_price,
+        product.is_visible, product.purchasable, product.in_stock, product.inventory_level, product.url,
+        product.url_path, product.handle, product.brand_ids[0] if product.brand_ids else None,
+        list(product.brand_ids), list(product.category_ids), list(product.tags), product.date_created,
+        product.date_modified, len(product.variants), _thumbnail(product), encoded.digest, now, run_id, None,
     )  # fmt: skip
-    images.extend(
-        (pk, i.id, i.url, i.thumbnail_url, i.alt, i.sizes or None, i.is_thumbnail, i.sort_order)
-        for i in product.images
-    )
-    fields.extend((pk, f.id, f.name, f.value) for f in product.custom_fields)
 
 
-def _executemany(session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT ``rows`` (tuples in ``columns`` order) with one driver-level executemany.
+def _payload(pk: int, encoded: _Encoded) -> tuple:
+    """A product's row of ``product_payloads``, from the JSON serialized while hashing."""
+    return (
+        pk, _Serialized(encoded.variants), _Serialized(encoded.images), _Serialized(encoded.custom_fields),
+        _Serialized(encoded.raw),
+    )  # fmt: skip
 
-    SQLAlchemy's per-row parameter processing costs more than the database itself on pages of ~1,000
-    child rows; here each column's bind processor (dates, JSON, booleans) is looked up once and applied
-    only to the columns that have one. Every column without a value in ``columns`` must be nullable with
-    no default (checked once per table, see :func:`_check_complete`).
+
+def _skus(pk: int, product: ProductRecord) -> list[tuple[int, int, str]]:
+    return [(pk, n, v.sku) for n, v in enumerate(product.variants) if v.sku is not None]
+
+
+def _bound(dialect, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> list[tuple]:
+    """``rows`` with each column's bind processor (dates, JSON, ...) applied, looked up once per column.
+
+    SQLAlchemy's own per-row parameter handling (a dict per row, compiled per execution) cost more than
+    the database's work on a page of products; this applies the same processors directly.
     """
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
     processors = [
         (i, proc)
         for i, name in enumerate(columns)
         if (proc := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
-    if processors:
-        converted = []
-        for row in rows:
-            values = list(row)
-            for i, proc in processors:
-                values[i] = proc(values[i])
-            converted.append(tuple(values))
-        rows = converted
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    placeholders = ", ".join([mark] * len(columns))
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608 (names from the model)
-    connection.exec_driver_sql(sql, rows)
+    if not processors:
+        return rows
+    converted = []
+    for row in rows:
+        values = list(row)
+        for i, proc in processors:
+            values[i] = proc(values[i])
+        converted.append(tuple(values))
+    return converted
 
 
-def _check_complete(table: Table, columns: tuple[str, ...]) -> tuple[str, ...]:
-    """Fail at import, not at run time, if a column added to the model would be skipped by an insert."""
-    missing = [
-        c.name
-        for c in table.columns
-        if c.name not in columns and not c.primary_key and (c.default is not None or not c.nullable)
-    ]
-    if missing:
-        raise RuntimeError(f"ingest inserts into {table.name} lack columns {missing}")
-    return columns
+def _executemany(
+    session: Session, sql: str, table: Table, columns: tuple[str, ...], rows: list[tuple]
+) -> None:
+    """Run ``sql`` (with ``{marks}`` for the placeholders of ``columns``) once per row, in one driver call."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns))
+    connection.exec_driver_sql(sql.format(marks=marks), _bound(dialect, table, columns, rows))
 
 
-_check_complete(_CHILD_TABLES[ProductVariant], _VARIANT_COLUMNS)
-_check_complete(_CHILD_TABLES[ProductImage], _IMAGE_COLUMNS)
-_check_complete(_CHILD_TABLES[ProductCustomField], _FIELD_COLUMNS)
+_SKU_COLUMNS = ("product_id", "position", "sku")
+_PAYLOAD_COLUMNS = ("product_id", "variants", "images", "custom_fields", "raw")
+_INSERT_PAYLOADS = f"INSERT INTO product_payloads ({', '.join(_PAYLOAD_COLUMNS)}) VALUES ({{marks}})"  # noqa: S608
+_INSERT_SKUS = f"INSERT INTO product_variant_skus ({', '.join(_SKU_COLUMNS)}) VALUES ({{marks}})"  # noqa: S608
+_INSERT_PRODUCTS = f"INSERT INTO products ({', '.join(_NEW_COLUMNS)}) VALUES ({{marks}})"  # noqa: S608
+# column names from the model only; the id is bound last, after the SET list's values
+_UPDATE_PRODUCTS = (
+    "UPDATE products SET " + ", ".join(f"{c} = {{mark}}" for c in _COLUMNS) + " WHERE id = {mark}"  # noqa: S608
+)
+
+
+def _update_sql(dialect) -> str:
+    return _UPDATE_PRODUCTS.format(mark="?" if dialect.paramstyle == "qmark" else "%s")
 
 
 def ingest_products(
-    session: Session, site_id: int, run_id: int, products: list[ProductRecord], now: datetime
+    session: Session,
+    site_id: int,
+    run_id: int,
+    products: list[ProductRecord],
+    now: datetime,
+    raw_json: Mapping[str, bytes] | None = None,
 ) -> IngestCounts:
-    """Upsert ``products`` for the site in the session's transaction (the caller commits)."""
+    """Upsert ``products`` for the site in the session's transaction (the caller commits).
+
+    ``raw_json`` may map a product id to its payload's JSON (what
+    :func:`hub.sync.validate.check_product` returns), so the payload is not serialized again.
+    """
     counts = IngestCounts()
     by_id = {p.id: p for p in products}  # a repeated id keeps its last version
     if not by_id:
         return counts
-    existing: dict[str, tuple[int, str]] = {}
-    ids = list(by_id)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        stmt = select(Product.id, Product.platform_id, Product.content_hash, Product.archived_at).where(
-            Product.site_id == site_id, Product.platform_id.in_(chunk)
-        )
-        for pk, platform_id, digest, archived_at in session.execute(stmt):
-            existing[platform_id] = (pk, "" if archived_at is not None else digest)
-
-    # SQLite inserts take the payload's JSON from the hashing; PostgreSQL's driver adapts the dict itself.
-    reuse_raw = session.get_bind().dialect.name == "sqlite"
-    new_rows, changed_rows, unchanged_pks, changed = [], [], [], []
+    existing = _stored(session, site_id, list(by_id))
+    raws = raw_json or {}
+    new_rows, changed_rows, unchanged_pks = [], [], []
+    encodings: dict[str, _Encoded] = {}
     for platform_id, product in by_id.items():
-        digest, raw = _hash_and_raw(product)
+        encoded = _Encoded.of(product, raws.get(platform_id))
         found = existing.get(platform_id)
         if found is None:
-            row = {"site_id": site_id, "platform_id": platform_id, "first_synced_at": now}
-            row.update(_row(product, digest, now, run_id))
-            if reuse_raw:
-                row["raw"] = _Serialized(raw.decode())
-            new_rows.append(row)
-        elif found[1] == digest:
+            new_rows.append((site_id, platform_id, now, *_values(product, encoded, now, run_id)))
+            encodings[platform_id] = encoded
+        elif found[1] == encoded.digest:
             unchanged_pks.append(found[0])
         else:
-            changed_rows.append({"id": found[0], **_row(product, digest, now, run_id)})
-            changed.append((found[0], product))
+            changed_rows.append((*_values(product, encoded, now, run_id), found[0]))
+            encodings[platform_id] = encoded
 
-    variants: list[tuple] = []
-    images: list[tuple] = []
-    fields: list[tuple] = []
-    # Not ORM bulk inserts: the ORM leaves out None values per row, which splits a page into one
-    # statement per distinct set of null columns (hundreds per page). Products go through Core (one
-    # multi-row INSERT ... RETURNING); their children, ~10 rows per product, straight to the driver.
-    if new_rows:
-        result = session.execute(
-            insert(_PRODUCTS).returning(_PRODUCTS.c.id, _PRODUCTS.c.platform_id), new_rows
-        )
-        for pk, platform_id in result:
-            _children(pk, by_id[platform_id], variants, images, fields)
+    # Straight to the driver, one executemany per statement (psycopg pipelines it): no RETURNING, so the
+    # new products' ids are read back by their unique key, to key their payloads and variant SKUs.
+    connection = session.connection()
+    _executemany(session, _INSERT_PRODUCTS, _PRODUCTS, _NEW_COLUMNS, new_rows)
+    written = _stored(session, site_id, [r[1] for r in new_rows]) if new_rows else {}
     if changed_rows:
-        session.execute(update(Product), changed_rows)
-        pks = [pk for pk, _ in changed]
-        for model in (ProductVariant, ProductImage, ProductCustomField):
-            session.execute(delete(model).where(model.product_id.in_(pks)))
-        for pk, product in changed:
-            _children(pk, product, variants, images, fields)
-    _executemany(session, _CHILD_TABLES[ProductVariant], _VARIANT_COLUMNS, variants)
-    _executemany(session, _CHILD_TABLES[ProductImage], _IMAGE_COLUMNS, images)
-    _executemany(session, _CHILD_TABLES[ProductCustomField], _FIELD_COLUMNS, fields)
+        dialect = connection.dialect
+        connection.exec_driver_sql(
+            _update_sql(dialect), _bound(dialect, _PRODUCTS, (*_COLUMNS, "id"), changed_rows)
+        )
+        changed = {
+            platform_id: existing[platform_id] for platform_id in encodings if platform_id not in written
+        }
+        pks = [pk for pk, _digest in changed.values()]
+        for model in (ProductPayload, ProductVariantSku):  # replaced whole, like the product row
+            for start in range(0, len(pks), CHUNK):
+                session.execute(delete(model).where(model.product_id.in_(pks[start : start + CHUNK])))
+        written.update(changed)
+    payloads: list[tuple] = []
+    skus: list[tuple[int, int, str]] = []
+    for platform_id, (pk, _digest) in written.items():
+        payloads.append(_payload(pk, encodings[platform_id]))
+        skus.extend(_skus(pk, by_id[platform_id]))
+    _executemany(session, _INSERT_PAYLOADS, _PAYLOADS, _PAYLOAD_COLUMNS, payloads)
+    _executemany(session, _INSERT_SKUS, _SKUS, _SKU_COLUMNS, skus)
     for start in range(0, len(unchanged_pks), CHUNK):
         session.execute(
             update(Product)
@@ -269,6 +289,30 @@ def ingest_products(
         )
     counts.created, counts.updated, counts.unchanged = len(new_rows), len(changed_rows), len(unchanged_pks)
     return counts
+
+
+def _stored(session: Session, site_id: int, ids: list[str]) -> dict[str, tuple[int, str]]:
+    """Stored products of the site among ``ids``: platform id → (pk, hash, or "" when archived)."""
+    existing: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(ids), CHUNK):
+        stmt = select(Product.id, Product.platform_id, Product.content_hash, Product.archived_at).where(
+            Product.site_id == site_id, Product.platform_id.in_(ids[start : start + CHUNK])
+        )
+        for pk, platform_id, digest, archived_at in session.execute(stmt):
+            existing[platform_id] = (pk, "" if archived_at is not None else digest)
+    return existing
+
+
+def _check_complete() -> None:
+    """Fail at import, not at run time, if a column added to a model would be skipped by an insert."""
+    tables = ((Product, _NEW_COLUMNS), (ProductPayload, _PAYLOAD_COLUMNS), (ProductVariantSku, _SKU_COLUMNS))
+    for model, columns in tables:
+        missing = [c.name for c in model.__table__.columns if c.name not in columns and c.name != "id"]
+        if missing:
+            raise RuntimeError(f"ingest inserts into {model.__tablename__} lack columns {missing}")
+
+
+_check_complete()
 
 
 def ingest_page(
@@ -289,20 +333,22 @@ def ingest_page(
     """
     good: list[ProductRecord] = []
     errors: list[RecordError] = []
+    raws: dict[str, bytes] = {}
     for product in products:
-        cleaned, problems = clean_product(product)
+        cleaned, problems, raw = check_product(product)
         errors.extend(problems)
-        if cleaned is not None:
+        if cleaned is not None and raw is not None:
             good.append(cleaned)
+            raws[cleaned.id] = raw  # a repeated id keeps its last version, as in ingest_products
     try:
-        return ingest_products(session, site_id, run_id, good, now), errors
+        return ingest_products(session, site_id, run_id, good, now, raws), errors
     except DBAPIError as exc:
         session.rollback()
         log.warning("the database refused a page (%s); storing it one by one", type(exc.orig).__name__)
     total = IngestCounts()
     for product in good:
         try:
-            counts = ingest_products(session, site_id, run_id, [product], now)
+            counts = ingest_products(session, site_id, run_id, [product], now, raws)
             fence()
             session.commit()
         except DBAPIError as exc:

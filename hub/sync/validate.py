@@ -79,13 +79,15 @@ class _Repairs:
         if value.tzinfo is None:
             self.notes.append(f"{what} had no time zone and was read as UTC")
             return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return value if value.tzinfo is UTC else value.astimezone(UTC)
 
     def ids(self, values: Any, what: str) -> list[str]:
         if values is None:
             return []
         if not isinstance(values, list):
             raise Invalid(f"{what} is not a list")
+        if all(type(v) is str and NUL not in v and 0 < len(v) <= MAX_ID and not v.isspace() for v in values):
+            return values  # the common case, checked without building a new list
         return [self.text(v, f"an entry of {what}", limit=MAX_ID, required=True) or "" for v in values]
 
     def flag(self, value: Any, what: str, *, nullable: bool = False) -> bool | None:
@@ -107,7 +109,12 @@ def _scrub(value: Any) -> Any:
     return value
 
 
-def _raw(value: Any, fix: _Repairs) -> dict[str, Any]:
+def _raw(value: Any, fix: _Repairs) -> tuple[dict[str, Any], bytes]:
+    """The record (NUL removed) and its JSON, which ingest hashes and stores as is.
+
+    Keys keep the platform's order: sorting them tripled the cost of this serialization, and a platform
+    that reordered keys would only cost a rewrite of a product that did not change, never a missed change.
+    """
     if not isinstance(value, dict):
         raise Invalid("the platform's record is not an object")
     try:
@@ -116,8 +123,26 @@ def _raw(value: Any, fix: _Repairs) -> dict[str, Any]:
         raise Invalid("the platform's record holds values that are not JSON") from None
     if b"\\u0000" in encoded:  # cheap test first: most records have none
         fix.notes.append("NUL characters removed from the stored record")
-        return _scrub(value)
-    return value
+        value = _scrub(value)
+        encoded = orjson.dumps(value)
+    return value, encoded
+
+
+def _same_or_replaced(item: Any, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
+    """``item`` itself when every checked value is the one it holds (the common case), else a copy."""
+    if tuple(getattr(item, n) for n in names) == values:  # equal checked values: nothing repaired
+        return item
+    return dataclasses.replace(item, **dict(zip(names, values, strict=True)))
+
+
+def _plain_strings(mapping: dict) -> bool:
+    """True when every key and value is text and no value holds NUL: nothing to convert or repair."""
+    return all(type(k) is str and type(x) is str and NUL not in x for k, x in mapping.items())
+
+
+_VARIANT_FIELDS = (
+    "id", "sku", "price", "sale_price", "inventory_level", "in_stock", "purchasable", "option_values", "image_url",
+)  # fmt: skip
 
 
 def _variant(v: Any, fix: _Repairs) -> Variant:
@@ -126,20 +151,23 @@ def _variant(v: Any, fix: _Repairs) -> Variant:
     options = v.option_values if isinstance(v.option_values, list) else None
     if options is None or not all(isinstance(o, dict) for o in options):
         raise Invalid("its options are not a list of name/value pairs")
-    return dataclasses.replace(
-        v,
-        id=fix.text(v.id, "variant id", limit=MAX_ID, required=True),
-        sku=fix.text(v.sku, "variant SKU", limit=MAX_ID),
-        price=fix.price(v.price, "variant price"),
-        sale_price=fix.price(v.sale_price, "variant sale price"),
-        inventory_level=fix.integer(v.inventory_level, "variant stock level"),
-        in_stock=fix.flag(v.in_stock, "variant in_stock", nullable=True),
-        purchasable=fix.flag(v.purchasable, "variant purchasable"),
-        option_values=[
-            {str(k): fix.text(str(x), "an option value") or "" for k, x in o.items()} for o in options
-        ],
-        image_url=fix.text(v.image_url, "variant image URL"),
+    if not all(_plain_strings(o) for o in options):
+        options = [{str(k): fix.text(str(x), "an option value") or "" for k, x in o.items()} for o in options]
+    checked = (
+        fix.text(v.id, "variant id", limit=MAX_ID, required=True),
+        fix.text(v.sku, "variant SKU", limit=MAX_ID),
+        fix.price(v.price, "variant price"),
+        fix.price(v.sale_price, "variant sale price"),
+        fix.integer(v.inventory_level, "variant stock level"),
+        fix.flag(v.in_stock, "variant in_stock", nullable=True),
+        fix.flag(v.purchasable, "variant purchasable"),
+        options,
+        fix.text(v.image_url, "variant image URL"),
     )
+    return _same_or_replaced(v, _VARIANT_FIELDS, checked)
+
+
+_IMAGE_FIELDS = ("id", "url", "thumbnail_url", "alt", "sizes", "sort_order")
 
 
 def _image(i: Any, fix: _Repairs) -> Image:
@@ -149,26 +177,31 @@ def _image(i: Any, fix: _Repairs) -> Image:
     if not url.startswith(("https://", "http://")):
         raise Invalid("its URL is not an http(s) address")
     sizes = i.sizes if isinstance(i.sizes, dict) else {}
-    return dataclasses.replace(
-        i,
-        id=fix.text(i.id, "image id", limit=MAX_ID, required=True),
-        url=url,
-        thumbnail_url=fix.text(i.thumbnail_url, "thumbnail URL"),
-        alt=fix.text(i.alt, "image alt text"),
-        sizes={str(k): fix.text(str(u), "an image size URL") or "" for k, u in sizes.items()},
-        sort_order=fix.integer(i.sort_order, "image sort order") or 0,
+    if not _plain_strings(sizes):
+        sizes = {str(k): fix.text(str(u), "an image size URL") or "" for k, u in sizes.items()}
+    checked = (
+        fix.text(i.id, "image id", limit=MAX_ID, required=True),
+        url,
+        fix.text(i.thumbnail_url, "thumbnail URL"),
+        fix.text(i.alt, "image alt text"),
+        sizes,
+        fix.integer(i.sort_order, "image sort order") or 0,
     )
+    return _same_or_replaced(i, _IMAGE_FIELDS, checked)
+
+
+_FIELD_FIELDS = ("name", "value", "id")
 
 
 def _field(f: Any, fix: _Repairs) -> CustomField:
     if not isinstance(f, CustomField):
         raise Invalid("is not a custom field")
-    return dataclasses.replace(
-        f,
-        name=fix.text(f.name, "custom field name", required=True),
-        value=fix.text(f.value, "custom field value") or "",
-        id=fix.text(f.id, "custom field id", limit=MAX_ID),
+    checked = (
+        fix.text(f.name, "custom field name", required=True),
+        fix.text(f.value, "custom field value") or "",
+        fix.text(f.id, "custom field id", limit=MAX_ID),
     )
+    return _same_or_replaced(f, _FIELD_FIELDS, checked)
 
 
 def _children(items: Any, noun: str, check, fix: _Repairs, errors: list[str]) -> list:
@@ -185,16 +218,22 @@ def _children(items: Any, noun: str, check, fix: _Repairs, errors: list[str]) ->
 
 def clean_product(product: Any) -> tuple[Product | None, list[RecordError]]:
     """Return the product fit to store (or None when it cannot be) and what was wrong or repaired."""
+    cleaned, errors, _raw_json = check_product(product)
+    return cleaned, errors
+
+
+def check_product(product: Any) -> tuple[Product | None, list[RecordError], bytes | None]:
+    """:func:`clean_product`, plus the cleaned raw payload's JSON, which the check had to
+    serialize anyway: ingest hashes and stores those bytes instead of serializing the payload again."""
     pid = getattr(product, "id", None)
     safe_id = pid.replace(NUL, "")[:MAX_ID] if isinstance(pid, str) and pid.strip() else None
     if not isinstance(product, Product):
-        return None, [RecordError(None, "the plugin sent something that is not a product")]
+        return None, [RecordError(None, "the plugin sent something that is not a product")], None
     fix = _Repairs()
     skipped: list[str] = []
     try:
         pid = fix.text(product.id, "the product id", limit=MAX_ID, required=True)
-        cleaned = dataclasses.replace(
-            product,
+        changes = dict(
             id=pid,
             name=fix.text(product.name, "the name", required=True),
             sku=fix.text(product.sku, "the SKU", limit=MAX_ID),
@@ -216,17 +255,18 @@ def clean_product(product: Any) -> tuple[Product | None, list[RecordError]]:
             variants=_children(product.variants, "variant", _variant, fix, skipped),
             images=_children(product.images, "image", _image, fix, skipped),
             custom_fields=_children(product.custom_fields, "custom field", _field, fix, skipped),
-            raw=_raw(product.raw, fix),
         )
+        changes["raw"], raw_json = _raw(product.raw, fix)  # last, as its problems are reported last
+        cleaned = dataclasses.replace(product, **changes)
     except Invalid as exc:
-        return None, [RecordError(safe_id, f"{exc}; the product was not stored")]
+        return None, [RecordError(safe_id, f"{exc}; the product was not stored")], None
     if cleaned.price is None:
         prices = [Decimal(v.price) for v in cleaned.variants if v.price is not None]
         cleaned.price = format(min(prices), "f") if prices else None  # priced only on its variants
     errors = [RecordError(pid, message) for message in skipped]
     if fix.notes:
         errors.append(RecordError(pid, "Repaired: " + "; ".join(dict.fromkeys(fix.notes)) + "."))
-    return cleaned, errors
+    return cleaned, errors, raw_json
 
 
 def clean_taxonomy(item: Any) -> Category | Brand | RecordError:

@@ -43,6 +43,14 @@ def decimal_str(value: Any, what: str) -> str | None:
     """A price as a decimal string with at least two decimals (``7.95``, ``10.00``); None if null."""
     if value is None:
         return None
+    kind = type(value)
+    if kind is float:  # the usual case: JSON numbers; str(float) is the shortest repr, as below
+        text = repr(value)
+        _whole, dot, fraction = text.partition(".")
+        if dot and "e" not in fraction and len(fraction) >= 1:  # not 1e+16, inf or nan: Decimal decides
+            return text if len(fraction) >= 2 else text + "0"
+    elif kind is int:
+        return f"{value}.00"
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise Malformed(f"{what} is not a number")
     try:

@@ -1,0 +1,145 @@
+"""A product's children stored on its row, variant SKUs indexed, and the migration that moved them there."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from hub import create_app
+from hub.contract import CustomField, Image, Variant
+from hub.extensions import db
+from hub.models import Product, ProductVariantSku
+from hub.models.base import utcnow
+from hub.models.catalog import products_with_variant_sku
+from hub.sync import ingest
+from tests.conftest import TEST_KEY
+from tests.widget_support import make_site, product
+
+
+def _mug(pid: int = 1, **fields):
+    return product(
+        pid,
+        "Mug",
+        variants=[
+            Variant(
+                id="11", sku="MUG-RED", price="5.00", option_values=[{"option": "Colour", "value": "Red"}]
+            ),
+            Variant(id="12", sku=None, price="6.00", in_stock=False),
+            Variant(id="13", sku="MUG-BLUE", price="7.00", purchasable=False),
+        ],
+        images=[
+            Image(id="21", url="https://cdn.example/mug.jpg", sizes={"tiny": "https://cdn.example/t.jpg"})
+        ],
+        custom_fields=[CustomField(name="Material", value="Stoneware", id="31")],
+        **fields,
+    )
+
+
+def _store(site_id: int, products, run_id: int = 1) -> ingest.IngestCounts:
+    counts = ingest.ingest_products(db.session, site_id, run_id, products, utcnow())
+    db.session.commit()
+    return counts
+
+
+def test_children_are_stored_on_the_product_row_in_contract_terms(app):
+    with app.app_context():
+        site = make_site()
+        _store(site.id, [_mug()])
+        stored = db.session.scalars(select(Product)).one()
+        assert stored.variants == [
+            {"id": "11", "sku": "MUG-RED", "price": "5.00", "sale_price": None, "inventory_level": None,
+             "in_stock": None, "purchasable": True, "option_values": [{"option": "Colour", "value": "Red"}],
+             "image_url": None},
+            {"id": "12", "sku": None, "price": "6.00", "sale_price": None, "inventory_level": None,
+             "in_stock": False, "purchasable": True, "option_values": [], "image_url": None},
+            {"id": "13", "sku": "MUG-BLUE", "price": "7.00", "sale_price": None, "inventory_level": None,
+             "in_stock": None, "purchasable": False, "option_values": [], "image_url": None},
+        ]  # fmt: skip
+        assert stored.images == [
+            {"id": "21", "url": "https://cdn.example/mug.jpg", "thumbnail_url": None, "alt": None,
+             "sizes": {"tiny": "https://cdn.example/t.jpg"}, "is_thumbnail": False, "sort_order": 0}
+        ]  # fmt: skip
+        assert stored.custom_fields == [{"name": "Material", "value": "Stoneware", "id": "31"}]
+        assert stored.variant_count == 3
+
+
+def test_variant_sku_lookup_follows_changes_and_stays_within_the_site(app):
+    with app.app_context():
+        site, other = make_site(), make_site("other@example.com")
+        _store(site.id, [_mug(1), product(2, "Plate")])
+        _store(other.id, [_mug(1)])
+        assert [p.platform_id for p in products_with_variant_sku(site.id, "MUG-BLUE")] == ["1"]
+        assert products_with_variant_sku(site.id, "PLATE") == []
+        rows = db.session.execute(
+            select(ProductVariantSku.position, ProductVariantSku.sku)
+            .join(Product, Product.id == ProductVariantSku.product_id)
+            .where(Product.site_id == site.id)
+            .order_by(ProductVariantSku.position)
+        ).all()
+        assert [tuple(r) for r in rows] == [(0, "MUG-RED"), (2, "MUG-BLUE")]  # the SKU-less variant has none
+
+        renamed = replace(_mug(1), variants=[Variant(id="11", sku="MUG-GREEN", price="5.00")])
+        assert _store(site.id, [renamed], run_id=2).updated == 1
+        assert products_with_variant_sku(site.id, "MUG-BLUE") == []
+        assert [p.platform_id for p in products_with_variant_sku(site.id, "MUG-GREEN")] == ["1"]
+        assert [p.site_id for p in products_with_variant_sku(other.id, "MUG-BLUE")] == [other.id]
+        assert _store(site.id, [renamed], run_id=3).unchanged == 1
+
+
+def test_migration_moves_child_rows_onto_their_products(tmp_path, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("migrates a database of its own from 0004: SQLite only (PostgreSQL checked by hand)")
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    app = create_app(
+        {"DATABASE_URL": url, "HUB_ENCRYPTION_KEYS": TEST_KEY, "SECRET_KEY": "t" * 32,
+         "HUB_PLUGINS_AUTOLOAD": "0", "INSTANCE_PATH": str(tmp_path / "instance")}
+    )  # fmt: skip
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(revision="0004")
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("PRAGMA foreign_keys=OFF"))  # products of site 1 only: no user or site rows
+            for statement in (
+                "INSERT INTO products (id, site_id, platform_id, name, is_visible, category_ids, variant_count, "
+                "content_hash, raw, first_synced_at, synced_at) "
+                "VALUES (7, 1, '70', 'Mug', 1, '[]', 3, 'h', '{\"id\": 70}', '2026-01-01', '2026-01-01'), "
+                "(8, 1, '80', 'Bare', 1, '[]', 0, 'h', '{}', '2026-01-01', '2026-01-01')",
+                "INSERT INTO product_variants (id, product_id, platform_id, sku, price, in_stock, purchasable, "
+                "option_values) VALUES (2, 7, '12', NULL, '6.00', 0, 1, '[]'), "
+                "(1, 7, '11', 'MUG-RED', '5.00', NULL, 1, '[{\"option\": \"Colour\", \"value\": \"Red\"}]'), "
+                "(3, 7, '13', 'MUG-BLUE', NULL, 1, 0, '[]')",
+                "INSERT INTO product_images (id, product_id, platform_id, url, sizes, is_thumbnail, sort_order) "
+                "VALUES (1, 7, '21', 'https://cdn.example/mug.jpg', NULL, 1, 2)",
+                "INSERT INTO product_custom_fields (id, product_id, platform_id, name, value) "
+                "VALUES (1, 7, NULL, 'Material', 'Stoneware')",
+            ):
+                conn.execute(text(statement))
+        engine.dispose()
+        upgrade()
+        mug, bare = db.session.scalars(select(Product).order_by(Product.id)).all()
+        assert [(v["id"], v["sku"], v["price"], v["in_stock"], v["purchasable"]) for v in mug.variants] == [
+            ("11", "MUG-RED", "5.00", None, True),
+            ("12", None, "6.00", False, True),
+            ("13", "MUG-BLUE", None, True, False),
+        ]  # in their stored order
+        assert mug.variants[0]["option_values"] == [{"option": "Colour", "value": "Red"}]
+        assert mug.images == [
+            {"id": "21", "url": "https://cdn.example/mug.jpg", "thumbnail_url": None, "alt": None, "sizes": {},
+             "is_thumbnail": True, "sort_order": 2}
+        ]  # fmt: skip
+        assert mug.custom_fields == [{"name": "Material", "value": "Stoneware", "id": None}]
+        assert (bare.variants, bare.images, bare.custom_fields) == ([], [], [])
+        assert (mug.raw, bare.raw) == ({"id": 70}, {})  # the raw record moved beside its product
+        columns = {row[1] for row in db.session.execute(text("PRAGMA table_info(products)"))}
+        assert "raw" not in columns and "name" in columns
+        skus = db.session.execute(select(ProductVariantSku.position, ProductVariantSku.sku)).all()
+        assert sorted(tuple(r) for r in skus) == [(0, "MUG-RED"), (2, "MUG-BLUE")]
+        assert [p.platform_id for p in products_with_variant_sku(1, "MUG-BLUE")] == ["70"]
+        names = set(db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'table'")))
+        assert not names & {"product_variants", "product_images", "product_custom_fields"}
+        db.session.remove()
+        db.engine.dispose()
