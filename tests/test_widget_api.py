@@ -53,7 +53,9 @@ def test_config_for_allowed_origin(client, widget):
         "results",
         "store",
         "currency",
+        "assistant",
     }
+    assert data["assistant"] == {"name": "Assistant", "starters": []}  # the defaults, nothing private
 
 
 def test_search_returns_public_product_data_only(client, widget):

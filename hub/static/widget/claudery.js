@@ -27,6 +27,7 @@
       label: "Your question", send: "Search", searching: "Searching…", none: "No products match. Try other words.",
       error: "Something went wrong. Please try again.", limited: "Too many searches. Please wait a moment.",
       inStock: "In stock", outOfStock: "Out of stock", was: "was", found: (n) => `${n} products found`,
+      remove: (label) => `Remove “${label}”`, understood: "Understood as", starters: "Try asking",
     },
     fr: {
       open: "Ouvrir l’assistant d’achat", close: "Fermer", placeholder: "Que cherchez-vous ?",
@@ -135,7 +136,8 @@
 
   function mount(config) {
     const lang = STRINGS[config.language] ? config.language : "en";
-    const t = STRINGS[lang];
+    const t = { ...STRINGS.en, ...STRINGS[lang] };
+    const helper = config.assistant || {};
     const host = document.createElement("claudery-widget");
     const root = host.attachShadow({ mode: "open" });
     // The accent colour through the CSSOM: allowed by CSP, unlike a style attribute.
@@ -164,10 +166,22 @@
     ]);
     const status = el("p", { class: "status", role: "status", "aria-live": "polite" });
     const results = el("ul", { class: "results", "aria-label": config.store || "" });
+    const chips = el("ul", { class: "chips", "aria-label": t.understood });
+    const starters = el("ul", { class: "starters", "aria-label": t.starters });
+    for (const question of (helper.starters || []).slice(0, 6)) {
+      const button = el("button", { type: "button", class: "starter", text: question });
+      button.addEventListener("click", () => {
+        input.value = question;
+        run(false);
+      });
+      starters.append(el("li", {}, [button]));
+    }
     const panel = el("section", { id: "cw-panel", class: "panel", role: "dialog", "aria-labelledby": "cw-title" }, [
       el("header", {}, [el("h2", { id: "cw-title", text: config.store || "" }), close]),
       el("p", { class: "greeting", text: config.greeting || "" }),
       form,
+      starters,
+      chips,
       status,
       results,
     ]);
@@ -189,26 +203,69 @@
     });
 
     let inflight = null;
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
+    let asked = "";
+    function chip(c) {
+      const button = el("button", { type: "button", class: `chip ${c.kind}`, "aria-label": t.remove(c.label) }, [
+        el("span", { text: c.label }),
+        el("span", { class: "x", "aria-hidden": "true", text: "×" }),
+      ]);
+      button.addEventListener("click", () => {
+        // The chip carries the text it was understood from: removing that text removes the constraint.
+        input.value = input.value.replace(c.text, " ").replace(/\s+/g, " ").trim();
+        run(false);
+        input.focus();
+      });
+      return el("li", {}, [button]);
+    }
+
+    async function run(partial) {
       const query = input.value.trim();
-      if (!query) return;
       if (inflight) inflight.abort();
+      if (!query) {
+        results.replaceChildren();
+        chips.replaceChildren();
+        status.textContent = "";
+        starters.hidden = false;
+        return;
+      }
+      starters.hidden = true;
       inflight = new AbortController();
       status.textContent = t.searching;
       try {
-        const resp = await fetch(api("search", { q: query }), { signal: inflight.signal });
+        const params = { q: query };
+        if (partial) params.partial = "1";
+        const resp = await fetch(api("search", params), { signal: inflight.signal });
         if (resp.status === 429) {
           status.textContent = t.limited;
           return;
         }
         const data = await resp.json();
         if (!resp.ok || !data.enabled) throw new Error(`search answered ${resp.status}`);
+        asked = query;
         results.replaceChildren(...data.results.map((p) => productItem(p, t, lang)));
-        status.textContent = data.results.length ? t.found(data.results.length) : t.none;
+        chips.replaceChildren(...(data.understood || []).map(chip));
+        status.textContent = data.summary || (data.results.length ? t.found(data.results.length) : t.none);
       } catch (e) {
         if (e.name !== "AbortError") status.textContent = t.error;
       }
+    }
+
+    let typing = null;
+    input.addEventListener("input", () => {
+      // Search as you type, once the shopper pauses for a moment: the last word counts as a prefix.
+      clearTimeout(typing);
+      typing = setTimeout(() => run(true), 180);
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      clearTimeout(typing);
+      run(false);
+    });
+    results.addEventListener("click", (event) => {
+      const link = event.target.closest && event.target.closest("a.card");
+      if (!link || !asked) return;
+      // Counted for the merchant's insights: the query and that a product was opened, nothing about who.
+      fetch(api("click", { q: asked }), { keepalive: true }).catch(() => {});
     });
 
     wrapper.append(launcher, panel);
