@@ -5,7 +5,8 @@ categories, HTML descriptions - through the sync engine's own upsert (so the sea
 its database triggers, and that cost is reported too), then times ``hub.widget.search.search_products``
 (ranked ids and the result rows, what the API endpoint does per request) on a mix of queries: one word,
 two or three words, a shopper's sentence, a SKU, a brand, a miss. Also times the full HTTP endpoint
-through the Flask test client.
+through the Flask test client. Each search is timed before (the keyword search of ``bench.legacy_search``)
+and after issue 16 (query understanding on, submitted and as-you-type), on the same catalog.
 
     .venv/bin/python -m bench.bench_search [--products 100000] [--queries 400] [--database-url URL]
 """
@@ -82,8 +83,21 @@ def make_queries(n: int, seed: int) -> list[str]:
         lambda: f"{rng.choice(w.SKU_CODES)}-{rng.randint(1, 99999):06d}",
         lambda: rng.choice(w.BRANDS),
         lambda: "zeppelin xylophone",
+        # what query understanding handles: prices, intent, a typo, a word being typed
+        lambda: f"{rng.choice(w.NOUNS).lower()} under ${rng.randint(10, 200)}",
+        lambda: f"cheap {rng.choice(w.COLORS).lower()} {rng.choice(w.NOUNS).lower()} in stock",
+        lambda: _typo(rng.choice(w.NOUNS).lower(), rng),
+        lambda: f"{rng.choice(w.MATERIALS).lower()} {rng.choice(w.NOUNS).lower()[:3]}",
     ]
     return [shapes[i % len(shapes)]() for i in range(n)]
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    """``word`` with two neighbouring letters swapped (a typo one edit away)."""
+    if len(word) < 4:
+        return word
+    i = rng.randrange(1, len(word) - 2)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
@@ -106,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from flask_migrate import downgrade, upgrade
 
+    from bench import legacy_search
     from hub import create_app
     from hub.contract import Brand, Category
     from hub.extensions import db
@@ -113,8 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     from hub.models.base import utcnow
     from hub.models.catalog import products_with_variant_sku
     from hub.sync import ingest
-    from hub.widget.search import SearchOptions, search_products
+    from hub.widget.search import SearchOptions, find, search_products
     from hub.widget.settings import settings_for
+    from hub.widget.vocabulary import vocabulary_for
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
     url = args.database_url or f"sqlite:///{workdir / 'hub.sqlite3'}"
@@ -169,20 +185,32 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         opts = SearchOptions(limit=5)
+        t0 = time.perf_counter()
+        vocabulary_for(db.session, site.id, 3600)  # built once per site and TTL, not per query
+        print(f"catalog vocabulary (typos, brands, categories): built in {time.perf_counter() - t0:.2f} s")
+        before = legacy_search.SearchOptions(limit=5)
         for query in queries[:20]:  # warm the page cache, as a running hub would be
             search_products(db.session, site.id, query, opts)
-        samples, hits = [], 0
-        for query in queries:
-            t0 = time.perf_counter()
-            rows = search_products(db.session, site.id, query, opts)
-            samples.append((time.perf_counter() - t0) * 1000)
-            hits += bool(rows)
-        stats = _percentiles(samples)
-        print(
-            "search_products (ms): "
-            + ", ".join(f"{k} {v:.2f}" for k, v in stats.items())
-            + f"; {hits}/{len(queries)} queries found products"
-        )
+            legacy_search.search_products(db.session, site.id, query, before)
+        runs = (
+            ("before (keyword search)", lambda q: legacy_search.search_products(db.session, site.id, q, before)),
+            ("after, submitted (understanding on)", lambda q: find(db.session, site.id, q, opts).rows),
+            ("after, as you type (last word a prefix)",
+             lambda q: find(db.session, site.id, q, opts, partial=True).rows),
+        )  # fmt: skip
+        for label, search in runs:
+            samples, hits = [], 0
+            for query in queries:
+                t0 = time.perf_counter()
+                rows = search(query)
+                samples.append((time.perf_counter() - t0) * 1000)
+                hits += bool(rows)
+            stats = _percentiles(samples)
+            print(
+                f"search {label} (ms): "
+                + ", ".join(f"{k} {v:.2f}" for k, v in stats.items())
+                + f"; {hits}/{len(queries)} queries found products"
+            )
 
         # A variant-SKU lookup (hub.models.catalog.products_with_variant_sku): found, and a miss.
         skus = [

@@ -61,8 +61,14 @@ def _matches(group: Group, tokens: set[str], stems: set[str]) -> bool:
     return False
 
 
-def score(candidate: Candidate, groups: list[Group], weights: Weights, vocab: Vocabulary) -> float:
-    """The candidate's relevance to ``groups`` under ``weights``."""
+def score(
+    candidate: Candidate, groups: list[Group], weights: Weights, vocab: Vocabulary, soft: list[Group] = ()
+) -> float:
+    """The candidate's relevance to ``groups`` under ``weights``.
+
+    ``soft`` words (those that named a category or brand, now a filter) add their best field's weight
+    where they appear, and nothing where they do not: in the Mugs category, the mugs come first.
+    """
     texts = {
         "name": candidate.name,
         "sku": " ".join(words(candidate.sku or "")),
@@ -80,6 +86,11 @@ def score(candidate: Candidate, groups: list[Group], weights: Weights, vocab: Vo
             if weight > best and _matches(group, tokens, stems[name]):
                 best = weight
         total += best or weights.fields.get("description", 0.0)
+    for group in soft:
+        total += max(
+            (weights.fields.get(n, 0.0) for n, tokens in fields.items() if _matches(group, tokens, stems[n])),
+            default=0.0,
+        )
     if candidate.available:
         total += weights.boost_in_stock
     if on_sale(candidate.price, candidate.sale_price):
@@ -88,11 +99,15 @@ def score(candidate: Candidate, groups: list[Group], weights: Weights, vocab: Vo
 
 
 def rank(
-    candidates: list[Candidate], groups: list[Group], weights: Weights, vocab: Vocabulary
+    candidates: list[Candidate],
+    groups: list[Group],
+    weights: Weights,
+    vocab: Vocabulary,
+    soft: list[Group] = (),
 ) -> list[Candidate]:
     """``candidates`` best first (deterministic: score, then name, then platform id)."""
     for candidate in candidates:
-        candidate.score = score(candidate, groups, weights, vocab)
+        candidate.score = score(candidate, groups, weights, vocab, soft)
     return sorted(candidates, key=lambda c: (-c.score, c.name.lower(), c.platform_id))
 
 

@@ -7,8 +7,10 @@ brand, category, typos, the word being typed), ``vocabulary`` (what the catalog 
 weights, boosts, synonyms, stop words and pinned products).
 
 When every word and constraint together find nothing, a recognized category or brand is relaxed back
-into plain words; when fewer than wanted match every word ("a warm wool scarf for my dad"), products
-matching any word fill up the answer, best first.
+into plain words; when still nothing matches every word ("a warm wool scarf for my dad"), products
+matching any word answer, those matching most words first. (Filling a short answer up with any-word
+matches, as the keyword search did, put unrelated products after the right one: precision@5 0.77
+against 0.9+ without, on the relevance set in ``bench/relevance``.)
 """
 
 from __future__ import annotations
@@ -130,10 +132,11 @@ def find(
                 u = answer.understanding = relaxed
                 answer.relaxed.append(kind)
     weights = prefs.ranking()
-    ranked = rank(_candidates(session, ids), u.groups, weights, vocab)
-    if len(ranked) < opts.limit and len(u.groups) > 1:
+    soft = [Group(word=w, alternatives=[w]) for w in (*u.category_words, *u.brand_words)]
+    ranked = rank(_candidates(session, ids), u.groups, weights, vocab, soft)
+    if not ranked and len(u.groups) > 1:
         more = [pk for pk in candidate_ids(session, u, scope, any_word=True) if pk not in set(ids)]
-        ranked += rank(_candidates(session, more), u.groups, weights, vocab)
+        ranked += rank(_candidates(session, more), u.groups, weights, vocab, soft)
     ranked = pin(ranked, pinned_ids, _pinned(session, site_id, pinned_ids, scope))[: opts.limit]
     answer.rows = _with_brands(session, [c.id for c in ranked])
     return answer
