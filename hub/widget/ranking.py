@@ -51,14 +51,17 @@ def on_sale(price: str | None, sale: str | None) -> bool:
         return False
 
 
-def _matches(group: Group, tokens: set[str], stems: set[str]) -> bool:
-    for alternative in group.alternatives:
-        if group.prefix:
-            if any(token.startswith(alternative) for token in tokens):
-                return True
-        elif alternative in tokens or stem(alternative) in stems:
-            return True
-    return False
+def terms_of(value: str) -> set[str]:
+    """A field's words and their singulars, for matching a query word either way."""
+    found = set(words(value))
+    return found | {stem(w) for w in found}
+
+
+def matches(group: Group, terms: set[str]) -> bool:
+    """Does ``group``'s word (or an alternative; a prefix while typing) appear among ``terms``?"""
+    if group.prefix:
+        return any(t.startswith(a) for a in group.alternatives for t in terms)
+    return any(a in terms or stem(a) in terms for a in group.alternatives)
 
 
 def score(
@@ -69,28 +72,30 @@ def score(
     ``soft`` words (those that named a category or brand, now a filter) add their best field's weight
     where they appear, and nothing where they do not: in the Mugs category, the mugs come first.
     """
-    texts = {
-        "name": candidate.name,
-        "sku": " ".join(words(candidate.sku or "")),
-        "brand": vocab.brand_names.get(candidate.brand_id or "", ""),
-        "categories": " ".join(vocab.category_names.get(str(c), "") for c in candidate.category_ids or []),
-        "attributes": candidate.attributes,
+    sources = {
+        "name": lambda: candidate.name,
+        "sku": lambda: candidate.sku or "",
+        "brand": lambda: vocab.brand_names.get(candidate.brand_id or "", ""),
+        "categories": lambda: " ".join(vocab.category_names.get(str(c), "") for c in candidate.category_ids),
+        "attributes": lambda: candidate.attributes,
     }
+    # Fields by weight, heaviest first, read only when a word still needs them.
+    order = sorted((w, n) for n, w in weights.fields.items() if w > 0 and n in sources)[::-1]
+    cache: dict[str, set[str]] = {}
+
+    def best(group: Group) -> float:
+        for weight, name in order:
+            if name not in cache:
+                cache[name] = terms_of(sources[name]())
+            if matches(group, cache[name]):
+                return weight
+        return 0.0
+
     total = 0.0
-    fields = {name: set(words(value)) for name, value in texts.items()}
-    stems = {name: {stem(t) for t in tokens} for name, tokens in fields.items()}
     for group in groups:
-        best = 0.0
-        for name, tokens in fields.items():
-            weight = weights.fields.get(name, 0.0)
-            if weight > best and _matches(group, tokens, stems[name]):
-                best = weight
-        total += best or weights.fields.get("description", 0.0)
+        total += best(group) or weights.fields.get("description", 0.0)
     for group in soft:
-        total += max(
-            (weights.fields.get(n, 0.0) for n, tokens in fields.items() if _matches(group, tokens, stems[n])),
-            default=0.0,
-        )
+        total += best(group)
     if candidate.available:
         total += weights.boost_in_stock
     if on_sale(candidate.price, candidate.sale_price):

@@ -9,16 +9,25 @@ happens in Python (``hub.widget.ranking``) on exactly the same rows whichever da
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from hub.widget.query import Group, Understanding
+from hub.widget.ranking import matches, terms_of
 
 #: at most this many matches are ranked (newest first); a broad word on a huge catalog is ranked among its
 #: newest CANDIDATES matches, a specific query exactly
-CANDIDATES = 300
+CANDIDATES = 200
+#: products found through their attributes for some words are checked for the others in Python: at most
+#: this many (newest first). Broad attribute words (a SKU prefix shared by thousands) would otherwise cost
+#: a check per product; the words that matter there (a full SKU, a colour of a named thing) are specific.
+ATTRIBUTE_CHECKS = 60
+INNER_LIMIT = 2 * CANDIDATES
+UNLIMITED = 2**31 - 1
+_TAGS = re.compile(r"<[^>]*>")
 #: product_search columns per merchant-weighted field (PostgreSQL: the tsvector weight labels of 0003)
 _SQLITE_COLUMNS = {"name": "name", "sku": "sku", "brand": "brand", "categories": "categories",
                    "description": "description"}  # fmt: skip
@@ -35,39 +44,53 @@ class Scope:
     weights: tuple[tuple[str, float], ...] = ()
 
 
-def _sqlite_group(i: int, group: Group, scope: Scope, fields: list[str], params: dict) -> str:
-    expr = " OR ".join(f'"{w}"*' if group.prefix else f'"{w}"' for w in group.alternatives)
-    site = f"filters:s{int(scope.site_id)}x"
-    parts = []
+def _sqlite_expr(group: Group) -> str:
+    # Every word is quoted (FTS5 syntax cannot leak in: words are \w+ only).
+    return "(" + " OR ".join(f'"{w}"*' if group.prefix else f'"{w}"' for w in group.alternatives) + ")"
+
+
+def _pg_expr(group: Group, labels: str) -> str:
+    star = "*" if group.prefix else ""
+    tag = f":{star}{labels}" if (star or labels) else ""
+    return "(" + " | ".join(f"{w}{tag}" for w in group.alternatives) + ")"
+
+
+def _text_subquery(postgres: bool, u: Understanding, scope: Scope, fields: list[str], joiner: str,
+                   params: dict) -> str | None:  # fmt: skip
+    """Products whose own text (``product_search``) holds the words: one index query for all of them."""
+    if postgres:
+        labels = "".join(sorted({_PG_LABELS[f] for f in fields if f in _PG_LABELS}))
+        if not labels:
+            return None
+        params["text_query"] = (" | " if joiner == "OR" else " & ").join(
+            _pg_expr(g, labels) for g in u.groups
+        )
+        return (
+            "SELECT product_id FROM product_search WHERE site_id = :site_id "
+            "AND document @@ to_tsquery('english', :text_query) ORDER BY product_id DESC LIMIT :inner"
+        )
     columns = [_SQLITE_COLUMNS[f] for f in fields if f in _SQLITE_COLUMNS]
-    if columns:
-        params[f"m{i}"] = f"{site} AND {{{' '.join(columns)}}} : ({expr})"
-        parts.append(f"SELECT rowid FROM product_search WHERE product_search MATCH :m{i}")  # noqa: S608 (constants and bound values only)
-    if "attributes" in fields:
-        params[f"a{i}"] = f"{site} AND terms : ({expr})"
-        parts.append(f"SELECT rowid FROM product_attributes WHERE product_attributes MATCH :a{i}")  # noqa: S608 (constants and bound values only)
-    return " UNION ".join(parts)
+    if not columns:
+        return None
+    joined = f" {joiner} ".join(_sqlite_expr(g) for g in u.groups)
+    params["text_query"] = f"filters:s{int(scope.site_id)}x AND {{{' '.join(columns)}}} : ({joined})"
+    return "SELECT rowid FROM product_search WHERE product_search MATCH :text_query ORDER BY rowid DESC LIMIT :inner"
 
 
-def _pg_group(i: int, group: Group, scope: Scope, fields: list[str], params: dict) -> str:
-    labels = "".join(sorted({_PG_LABELS[f] for f in fields if f in _PG_LABELS}))
-    suffix = ":*" if group.prefix else ""
-    parts = []
-    if labels:
-        params[f"m{i}"] = " | ".join(
-            f"{w}:{suffix[1:] if suffix else ''}{labels}" for w in group.alternatives
+def _attribute_subquery(postgres: bool, u: Understanding, scope: Scope, params: dict) -> str:
+    """Products whose variants, options, custom fields or tags hold any of the words."""
+    if postgres:
+        params["attr_query"] = " | ".join(_pg_expr(g, "") for g in u.groups)
+        return (
+            "SELECT product_id FROM product_attribute_search WHERE site_id = :site_id "
+            "AND document @@ to_tsquery('english', :attr_query) ORDER BY product_id DESC LIMIT :inner"
         )
-        parts.append(
-            "SELECT product_id FROM product_search WHERE site_id = :site_id "  # noqa: S608 (constants and bound values only)
-            f"AND document @@ to_tsquery('english', :m{i})"
-        )
-    if "attributes" in fields:
-        params[f"a{i}"] = " | ".join(f"{w}{suffix}" for w in group.alternatives)
-        parts.append(
-            "SELECT product_id FROM product_attribute_search WHERE site_id = :site_id "  # noqa: S608 (constants and bound values only)
-            f"AND document @@ to_tsquery('english', :a{i})"
-        )
-    return " UNION ".join(parts)
+    joined = " OR ".join(_sqlite_expr(g) for g in u.groups)
+    params["attr_query"] = f"filters:s{int(scope.site_id)}x AND terms : ({joined})"
+    return (
+        "SELECT rowid FROM product_attributes WHERE product_attributes MATCH :attr_query "
+        "ORDER BY rowid DESC LIMIT :inner"
+    )
 
 
 def _price_sql(postgres: bool) -> tuple[str, str]:
@@ -114,23 +137,70 @@ def _filters(u: Understanding, scope: Scope, postgres: bool, params: dict) -> li
     return conditions
 
 
+def _newest(session: Session, conditions: list[str], params: dict) -> list[int]:
+    where = " AND ".join(conditions)  # constant SQL fragments; every value is a bound parameter
+    sql = f"SELECT p.id FROM products p WHERE {where} ORDER BY p.id DESC LIMIT :limit"  # noqa: S608
+    return list(session.scalars(text(sql), params))
+
+
 def candidate_ids(session: Session, u: Understanding, scope: Scope, *, any_word: bool = False) -> list[int]:
     """Ids of products matching every word of ``u`` (any word with ``any_word``) and all its constraints,
-    newest first, at most :data:`CANDIDATES`."""
+    newest first, at most :data:`CANDIDATES`.
+
+    Two index queries, not one per word: the product's own text with all words at once (the common
+    case, answered by the full-text index alone), then products whose attributes hold any of the words,
+    each checked for the other words across all its fields (:func:`_all_words`).
+    """
     postgres = session.get_bind().dialect.name == "postgresql"
     fields = [f for f, weight in scope.weights if weight > 0]
     params: dict = {"site_id": scope.site_id, "limit": CANDIDATES}
     conditions = _filters(u, scope, postgres, params)
-    build = _pg_group if postgres else _sqlite_group
-    groups = [build(i, g, scope, fields, params) for i, g in enumerate(u.groups)]
-    if u.groups and not all(groups):
-        return []  # every field weighted 0: nothing can match words
-    if groups and any_word:
-        conditions.append(f"p.id IN ({' UNION '.join(groups)})")
-    else:
-        conditions += [f"p.id IN ({g})" for g in groups]
-    sql = f"SELECT p.id FROM products p WHERE {' AND '.join(conditions)} ORDER BY p.id DESC LIMIT :limit"  # noqa: S608
-    return list(session.scalars(text(sql), params))
+    # Without understood constraints the index itself stops at the newest matches (FTS5 walks rowids
+    # backwards and stops; no full set is built); twice as many as needed leaves room for hidden or
+    # out-of-stock ones. With a price, brand or category, a match far down may be the only one that fits.
+    params["inner"] = INNER_LIMIT if not u.has_filters() else UNLIMITED
+    if not u.groups:
+        return _newest(session, conditions, params)
+    found: set[int] = set()
+    joiner = "OR" if any_word else "AND"
+    text_query = _text_subquery(postgres, u, scope, fields, joiner, params)
+    if text_query:
+        found.update(_newest(session, [*conditions, f"p.id IN ({text_query})"], params))
+    if "attributes" in fields:
+        attr_query = _attribute_subquery(postgres, u, scope, params)
+        if not any_word and len(u.groups) > 1:
+            checks = {
+                **params,
+                "limit": ATTRIBUTE_CHECKS,
+                "inner": min(params["inner"], 2 * ATTRIBUTE_CHECKS),
+            }
+            ids = _all_words(session, _newest(session, [*conditions, f"p.id IN ({attr_query})"], checks),
+                             u.groups, fields)  # fmt: skip
+        else:
+            ids = _newest(session, [*conditions, f"p.id IN ({attr_query})"], params)
+        found.update(ids)
+    return sorted(found, reverse=True)[:CANDIDATES]
+
+
+def _all_words(session: Session, ids: list[int], groups: list[Group], fields: list[str]) -> list[int]:
+    """Those of ``ids`` holding every group's word in some weighted field (the same light stemming as
+    ranking, so both databases keep the same products)."""
+    if not ids:
+        return []
+    attributes = attribute_terms(session, ids)
+    stmt = text(
+        "SELECT p.id, p.name, p.sku, p.description, "
+        "(SELECT b.name FROM brands b WHERE b.site_id = p.site_id AND b.platform_id = p.brand_id) "
+        "FROM products p WHERE p.id IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
+    kept = []
+    for pk, name, sku, description, brand in session.execute(stmt, {"ids": ids}):
+        values = {"name": name, "sku": sku or "", "brand": brand or "", "attributes": attributes.get(pk, ""),
+                  "description": _TAGS.sub(" ", (description or "")[:4000])}  # fmt: skip
+        terms = terms_of(" ".join(v for f, v in values.items() if f in fields))
+        if all(matches(g, terms) for g in groups):
+            kept.append(pk)
+    return kept
 
 
 def attribute_terms(session: Session, ids: list[int]) -> dict[int, str]:

@@ -10,6 +10,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 def fold(value: str) -> str:
     """Lower case without accents ("Crème" -> "creme"), as the index folds names and descriptions."""
+    if value.isascii():  # the common case, and ranking folds every candidate's fields
+        return value.lower()
     decomposed = unicodedata.normalize("NFKD", value.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

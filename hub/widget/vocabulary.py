@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -86,6 +87,7 @@ class Vocabulary:
         return sorted(found, key=lambda w: (-self.counts[w], w))[:limit]
 
 
+@lru_cache(maxsize=65536)  # pure, and ranking asks for the same few thousand words again and again
 def stem(word: str) -> str:
     """A light English singular ("boxes" -> "box", "mugs" -> "mug"), used to compare words."""
     if len(word) > 4 and word.endswith("ies"):
