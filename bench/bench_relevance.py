@@ -9,11 +9,13 @@ figures are means over the queries. The zero-result rate is the share of queries
 nothing (every query has an answer in the catalog). Run it on SQLite (default) and PostgreSQL:
 
     .venv/bin/python -m bench.bench_relevance [--database-url postgresql+psycopg://...] [--details]
+        [--record tests/search_relevance_answers.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -43,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--details", action="store_true", help="print each query's results")
+    parser.add_argument(
+        "--record", help="write the after answers as JSON here (tests/search_relevance_answers.json)"
+    )
     args = parser.parse_args(argv)
 
     from flask_migrate import downgrade, upgrade
@@ -92,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             return [p.platform_id for p, _ in answer.rows]
 
+        if args.record:
+            answers = {case.query: after(case) for case in CASES}
+            Path(args.record).write_text(json.dumps(answers, indent=1, ensure_ascii=False) + "\n")
         for label, search in (("before", before), ("after", after)):
             scores, recalls, zero, by_kind = [], [], 0, defaultdict(list)
             for case in CASES:

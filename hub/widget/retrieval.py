@@ -52,7 +52,10 @@ def _sqlite_expr(group: Group) -> str:
 def _pg_expr(group: Group, labels: str) -> str:
     star = "*" if group.prefix else ""
     tag = f":{star}{labels}" if (star or labels) else ""
-    return "(" + " | ".join(f"{w}{tag}" for w in group.alternatives) + ")"
+    # PostgreSQL's parser reads the "-016" of a SKU "LPJ-016" as a signed number: a number typed alone
+    # must match that token too (SQLite's tokenizer keeps "016"), or the databases would disagree.
+    words = [f"{w}{tag}" + (f" | '-{w}'{tag}" if w.isdigit() else "") for w in group.alternatives]
+    return "(" + " | ".join(words) + ")"
 
 
 def _text_subquery(postgres: bool, u: Understanding, scope: Scope, fields: list[str], joiner: str,
