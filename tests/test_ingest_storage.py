@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -88,6 +91,22 @@ def test_variant_sku_lookup_follows_changes_and_stays_within_the_site(app):
         assert _store(site.id, [renamed], run_id=3).unchanged == 1
 
 
+@contextmanager
+def _logging_kept() -> Iterator[None]:
+    """Alembic's env.py configures logging from its ini file, which disables every logger that exists:
+    migrating in the middle of a session would leave later tests' ``caplog`` deaf. Put it all back."""
+    loggers = [x for x in logging.Logger.manager.loggerDict.values() if isinstance(x, logging.Logger)]
+    disabled = {x: x.disabled for x in loggers}
+    level, handlers = logging.root.level, list(logging.root.handlers)
+    try:
+        yield
+    finally:
+        for x, was in disabled.items():
+            x.disabled = was
+        logging.root.setLevel(level)
+        logging.root.handlers[:] = handlers
+
+
 def test_migration_moves_child_rows_onto_their_products(tmp_path, database_url):
     if not database_url.startswith("sqlite"):
         pytest.skip("migrates a database of its own from 0004: SQLite only (PostgreSQL checked by hand)")
@@ -96,7 +115,7 @@ def test_migration_moves_child_rows_onto_their_products(tmp_path, database_url):
         {"DATABASE_URL": url, "HUB_ENCRYPTION_KEYS": TEST_KEY, "SECRET_KEY": "t" * 32,
          "HUB_PLUGINS_AUTOLOAD": "0", "INSTANCE_PATH": str(tmp_path / "instance")}
     )  # fmt: skip
-    with app.app_context():
+    with app.app_context(), _logging_kept():
         from flask_migrate import upgrade
 
         upgrade(revision="0004")
