@@ -20,7 +20,7 @@ from hub.widget.ranking import matches, terms_of
 
 #: at most this many matches are ranked (newest first); a broad word on a huge catalog is ranked among its
 #: newest CANDIDATES matches, a specific query exactly
-CANDIDATES = 200
+CANDIDATES = 100
 #: products found through their attributes for some words are checked for the others in Python: at most
 #: this many (newest first). Broad attribute words (a SKU prefix shared by thousands) would otherwise cost
 #: a check per product; the words that matter there (a full SKU, a colour of a named thing) are specific.
