@@ -121,3 +121,12 @@ def test_in_stock_boost_changes_the_order(site):
     assert names[0] == "Porcelain Espresso Cup"
     names, _ = _search(site, "mugs", prefs=replace(cup_first, boost_in_stock=50))
     assert names.index("Porcelain Espresso Cup") == len(names) - 1
+
+
+def test_did_you_mean_when_nothing_matches(site):
+    names, answer = _search(site, "chambrei")  # two edits away: not corrected silently
+    assert names == [] and answer.did_you_mean == "chambray"
+    assert _search(site, answer.did_you_mean)[0] == ["Chambray Linen Towel"]
+    names, answer = _search(site, "chambrei towl")  # the typo one edit away is fixed, so a word matches
+    assert names == ["Chambray Linen Towel"] and answer.did_you_mean == "chambrei towel"
+    assert _search(site, "zeppelin")[1].did_you_mean is None  # nothing close: no guess

@@ -235,7 +235,7 @@ def search() -> Response:
     if answer is not None and answer.understanding is not None:
         u = answer.understanding
         payload["understood"] = [chip.as_dict() for chip in u.chips]
-        payload["did_you_mean"] = u.corrected
+        payload["did_you_mean"] = answer.did_you_mean
         request_ = assistant_mod.AnswerRequest(
             query, u, results, assistant_mod.load(db.session, site.id), settings.language
         )

@@ -8,7 +8,6 @@ dropped as new days begin. Zero-result queries get synonym suggestions from the 
 
 from __future__ import annotations
 
-import difflib
 import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -112,10 +111,9 @@ def suggest(query: str, vocab: Vocabulary) -> list[str]:
     for word in words(query):
         if vocab.knows(word):
             continue
-        fix = vocab.correct(word)
-        close = [fix] if fix else difflib.get_close_matches(word, list(vocab.counts)[:20000], n=1, cutoff=0.7)
+        close = vocab.nearest(word)
         if close:
-            lines.append(f"{word} = {close[0]}")
+            lines.append(f"{word} = {close}")
     return lines
 
 

@@ -50,6 +50,7 @@ class SearchAnswer:
     rows: list[tuple] = field(default_factory=list)  #: (Product, brand name or None), best first
     understanding: Understanding | None = None
     relaxed: list[str] = field(default_factory=list)  #: constraints dropped to find anything
+    did_you_mean: str | None = None  #: a query that may find something, when this one found nothing
 
 
 def terms(query: str) -> list[str]:
@@ -139,7 +140,22 @@ def find(
         ranked += rank(_candidates(session, more), u.groups, weights, vocab, soft)
     ranked = pin(ranked, pinned_ids, _pinned(session, site_id, pinned_ids, scope))[: opts.limit]
     answer.rows = _with_brands(session, [c.id for c in ranked])
+    if not answer.rows:
+        answer.did_you_mean = _did_you_mean(u, vocab)
+    elif u.corrected:
+        answer.did_you_mean = u.corrected
     return answer
+
+
+def _did_you_mean(u: Understanding, vocab) -> str | None:
+    """The query with each word the catalog does not know replaced by its nearest catalog word."""
+    changed = False
+    out = []
+    for word in words(u.query):
+        near = None if vocab.knows(word) or word in STOPWORDS else vocab.nearest(word)
+        changed = changed or bool(near and near != word)
+        out.append(near or word)
+    return " ".join(out) if changed else None
 
 
 def _with_brands(session: Session, ids: list[int]) -> list[tuple]:

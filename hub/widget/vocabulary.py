@@ -9,6 +9,7 @@ dictionary probes whatever the catalog's size); prefixes are completed from the 
 from __future__ import annotations
 
 import bisect
+import difflib
 import re
 import threading
 import time
@@ -41,6 +42,7 @@ class Vocabulary:
     cheap_price: Decimal | None = None  #: the price below which a third of the catalog sells
     _sorted: list[str] = field(default_factory=list)
     _deletes: dict[str, list[str]] = field(default_factory=dict)
+    _by_initial: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, value: str | None, n: int = 1) -> None:
         """Count the words of ``value``."""
@@ -58,6 +60,10 @@ class Vocabulary:
             for variant in _deletions(word) | {word}:
                 deletes.setdefault(variant, []).append(word)
         self._deletes = deletes
+        by_initial: dict[str, list[str]] = {}
+        for word in self._sorted:
+            by_initial.setdefault(word[0], []).append(word)
+        self._by_initial = by_initial
         return self
 
     def knows(self, word: str) -> bool:
@@ -75,6 +81,16 @@ class Vocabulary:
         if not close:
             return None
         return max(close, key=lambda w: (self.counts[w], w))
+
+    def nearest(self, word: str) -> str | None:
+        """The catalog word closest to ``word`` (one edit, else a looser match among words of about its
+        length and first letter), or None: for "did you mean" and synonym suggestions."""
+        fix = self.correct(word)
+        if fix or len(word) < MIN_TYPO_LENGTH:
+            return fix
+        pool = [w for w in self._by_initial.get(word[0], ()) if abs(len(w) - len(word)) <= 2]
+        close = difflib.get_close_matches(word, pool, n=1, cutoff=0.7)
+        return close[0] if close else None
 
     def completions(self, prefix: str, limit: int = 5) -> list[str]:
         """Catalog words starting with ``prefix``, most used first."""

@@ -79,3 +79,16 @@ def test_chips_appear_and_can_be_removed(shop, new_page):
     assert sorted(_names(page)) == ["Enamel Camping Mug", "Stoneware Coffee Mug"]
     violations = [m for m in page.console_messages if "Content Security Policy" in m or "Refused" in m]
     assert not violations, violations
+
+
+def test_did_you_mean_searches_the_suggestion(shop, new_page):
+    page, box = _open(new_page, shop)
+    box.fill("porselian")
+    box.press("Enter")
+    suggestion = page.locator("claudery-widget .suggest")
+    suggestion.wait_for()
+    assert suggestion.text_content() == "Did you mean “porcelain”?"
+    suggestion.click()
+    page.locator("claudery-widget .product").first.wait_for()
+    assert _names(page) == ["Porcelain Espresso Cup"] and box.input_value() == "porcelain"
+    assert suggestion.is_hidden()

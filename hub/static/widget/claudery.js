@@ -28,6 +28,7 @@
       error: "Something went wrong. Please try again.", limited: "Too many searches. Please wait a moment.",
       inStock: "In stock", outOfStock: "Out of stock", was: "was", found: (n) => `${n} products found`,
       remove: (label) => `Remove “${label}”`, understood: "Understood as", starters: "Try asking",
+      didYouMean: (q) => `Did you mean “${q}”?`,
     },
     fr: {
       open: "Ouvrir l’assistant d’achat", close: "Fermer", placeholder: "Que cherchez-vous ?",
@@ -165,6 +166,12 @@
       el("button", { type: "submit", class: "send", text: t.send }),
     ]);
     const status = el("p", { class: "status", role: "status", "aria-live": "polite" });
+    const suggestion = el("button", { type: "button", class: "suggest" });
+    suggestion.hidden = true;
+    suggestion.addEventListener("click", () => {
+      input.value = suggestion.dataset.query;
+      run(false);
+    });
     const results = el("ul", { class: "results", "aria-label": config.store || "" });
     const chips = el("ul", { class: "chips", "aria-label": t.understood });
     const starters = el("ul", { class: "starters", "aria-label": t.starters });
@@ -183,6 +190,7 @@
       starters,
       chips,
       status,
+      suggestion,
       results,
     ]);
     panel.hidden = true;
@@ -245,6 +253,12 @@
         results.replaceChildren(...data.results.map((p) => productItem(p, t, lang)));
         chips.replaceChildren(...(data.understood || []).map(chip));
         status.textContent = data.summary || (data.results.length ? t.found(data.results.length) : t.none);
+        // Nothing found, but the catalog knows a close spelling: offer it (one click searches it).
+        suggestion.hidden = !(data.did_you_mean && !data.results.length);
+        if (!suggestion.hidden) {
+          suggestion.dataset.query = data.did_you_mean;
+          suggestion.textContent = t.didYouMean(data.did_you_mean);
+        }
       } catch (e) {
         if (e.name !== "AbortError") status.textContent = t.error;
       }
