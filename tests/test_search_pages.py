@@ -75,7 +75,9 @@ def test_assistant_settings_and_config(browser, client, site_id):
     with client.application.app_context():
         key = widget_for(db.session.get(Site, site_id)).site_key
     config = client.get("/widget/v1/config", query_string={"key": key}, headers={"Origin": SHOP}).get_json()
-    assert config["assistant"] == {"name": "Ada", "starters": ["Gifts under 30", "A cosy sofa"]}
+    assert config["assistant"] == {
+        "name": "Ada", "starters": ["Gifts under 30", "A cosy sofa"], "languages": ["en", "fr"]
+    }  # fmt: skip
     data = client.get("/widget/v1/search", query_string={"key": key, "q": "mug"}, headers={"Origin": SHOP})
     assert data.get_json()["summary"] == "1 mug"  # the concise tone
 

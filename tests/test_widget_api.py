@@ -55,7 +55,11 @@ def test_config_for_allowed_origin(client, widget):
         "currency",
         "assistant",
     }
-    assert data["assistant"] == {"name": "Assistant", "starters": []}  # the defaults, nothing private
+    assert data["assistant"] == {
+        "name": "Assistant",
+        "starters": [],
+        "languages": ["en"],
+    }  # the defaults, nothing private
 
 
 def test_search_returns_public_product_data_only(client, widget):

@@ -197,7 +197,11 @@ def config() -> Response:
         "currency": info.get("currency") or None,
     }
     helper = assistant_mod.load(db.session, site.id)
-    payload["assistant"] = {"name": helper.name, "starters": list(helper.starters)}
+    payload["assistant"] = {
+        "name": helper.name,
+        "starters": list(helper.starters),
+        "languages": list(helper.languages),
+    }
     preview = _is_preview(settings, origin)
     if origin and not preview and origin.lower() != _hub_origin().lower():
         activity.record_seen(settings, origin.lower())

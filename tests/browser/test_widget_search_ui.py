@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.extensions import db
-from hub.widget import vocabulary
+from hub.widget import assistant, vocabulary
 from hub.widget.settings import settings_for
 from tests.widget_support import add_catalog, make_site, product
 
@@ -25,6 +25,8 @@ def shop(app, live_server, storefronts):
         vocabulary.forget()
         site = make_site()
         add_catalog(site.id, CATALOG)
+        assistant.save(db.session, site.id, assistant.Assistant(
+            name="Ada", starters=("Mugs under 20",), languages=("en", "fr")))  # fmt: skip
         widget = settings_for(site)
         front = storefronts()
         widget.allowed_origins = [front.origin]
@@ -36,8 +38,8 @@ def shop(app, live_server, storefronts):
         vocabulary.forget()
 
 
-def _open(new_page, origin):
-    page = new_page(viewport={"width": 1200, "height": 800})
+def _open(new_page, origin, **options):
+    page = new_page(viewport={"width": 1200, "height": 800}, **options)
     page.goto(origin + "/")
     page.locator("claudery-widget .launcher").click()
     return page, page.locator("claudery-widget input[type=search]")
@@ -92,3 +94,12 @@ def test_did_you_mean_searches_the_suggestion(shop, new_page):
     page.locator("claudery-widget .product").first.wait_for()
     assert _names(page) == ["Porcelain Espresso Cup"] and box.input_value() == "porcelain"
     assert suggestion.is_hidden()
+
+
+def test_starter_questions_and_the_shoppers_language(shop, new_page):
+    page, box = _open(new_page, shop, locale="fr-FR")  # French is offered: the widget speaks it
+    assert box.get_attribute("placeholder") == "Que cherchez-vous ?"
+    page.locator("claudery-widget .starter", has_text="Mugs under 20").click()
+    page.locator("claudery-widget .product").first.wait_for()
+    assert _names(page) == ["Stoneware Coffee Mug"] and box.input_value() == "Mugs under 20"
+    assert page.locator("claudery-widget .starters").is_hidden()

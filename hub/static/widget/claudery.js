@@ -136,7 +136,10 @@
   }
 
   function mount(config) {
-    const lang = STRINGS[config.language] ? config.language : "en";
+    // The shopper's own language when the merchant offers it, else the widget's language.
+    const offered = (config.assistant && config.assistant.languages) || [];
+    const own = (navigator.languages || []).map((l) => l.slice(0, 2)).find((l) => offered.includes(l));
+    const lang = STRINGS[own] ? own : STRINGS[config.language] ? config.language : "en";
     const t = { ...STRINGS.en, ...STRINGS[lang] };
     const helper = config.assistant || {};
     const host = document.createElement("claudery-widget");
