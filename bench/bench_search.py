@@ -110,6 +110,50 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
     return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99), "mean": statistics.fmean(ordered)}
 
 
+def _build(args, products: list, w):
+    """Migrate a fresh database and ingest the catalog as a sync does; the site."""
+    from flask_migrate import downgrade, upgrade
+
+    from hub.contract import Brand, Category
+    from hub.extensions import db
+    from hub.models import Site, SyncRun, User
+    from hub.models.base import utcnow
+    from hub.sync import ingest
+
+    if args.database_url:
+        downgrade(revision="base")
+    upgrade()
+    user = User(email="bench@example.com")
+    user.set_password("bench-password-123")
+    db.session.add(user)
+    db.session.flush()
+    site = Site(owner_id=user.id, name="Bench", store_info={"currency": "USD"})
+    db.session.add(site)
+    db.session.commit()
+    ingest.replace_taxonomy(
+        db.session,
+        site.id,
+        [Category(id=str(i), name=name) for i, name in enumerate(w.SUBCATEGORIES)],
+        [Brand(id=str(i), name=name) for i, name in enumerate(w.BRANDS)],
+    )
+    db.session.commit()
+    started = time.perf_counter()
+    for start in range(0, len(products), PAGE):
+        ingest.ingest_products(db.session, site.id, 1, products[start : start + PAGE], utcnow())
+        db.session.commit()
+    # The run ends as a sync's does: its final state change merges the index (migration 0003).
+    run = SyncRun(site_id=site.id, kind="full", state="running", stage="products", trigger="manual")
+    db.session.add(run)
+    db.session.commit()
+    run.state = "succeeded"
+    db.session.commit()
+    build = time.perf_counter() - started
+    rate = args.products / build
+    print(f"ingest with index triggers, then the end-of-run merge: {build:.1f} s ({rate:,.0f} products/s)")
+
+    return site
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build the catalog, run the queries, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -117,18 +161,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=400)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument(
+        "--reuse", action="store_true", help="search the catalog a previous run left in --database-url"
+    )
     args = parser.parse_args(argv)
 
-    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select
 
     from bench import legacy_search
     from hub import create_app
-    from hub.contract import Brand, Category
     from hub.extensions import db
-    from hub.models import Site, SyncRun, User
-    from hub.models.base import utcnow
+    from hub.models import Site
     from hub.models.catalog import products_with_variant_sku
-    from hub.sync import ingest
     from hub.widget.search import SearchOptions, find, search_products
     from hub.widget.settings import settings_for
     from hub.widget.vocabulary import vocabulary_for
@@ -152,38 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     queries = make_queries(args.queries, args.seed)
     w = _vocabulary()
     with app.app_context():
-        if args.database_url:
-            downgrade(revision="base")
-        upgrade()
-        user = User(email="bench@example.com")
-        user.set_password("bench-password-123")
-        db.session.add(user)
-        db.session.flush()
-        site = Site(owner_id=user.id, name="Bench", store_info={"currency": "USD"})
-        db.session.add(site)
-        db.session.commit()
-        ingest.replace_taxonomy(
-            db.session,
-            site.id,
-            [Category(id=str(i), name=name) for i, name in enumerate(w.SUBCATEGORIES)],
-            [Brand(id=str(i), name=name) for i, name in enumerate(w.BRANDS)],
-        )
-        db.session.commit()
-        started = time.perf_counter()
-        for start in range(0, len(products), PAGE):
-            ingest.ingest_products(db.session, site.id, 1, products[start : start + PAGE], utcnow())
-            db.session.commit()
-        # The run ends as a sync's does: its final state change merges the index (migration 0003).
-        run = SyncRun(site_id=site.id, kind="full", state="running", stage="products", trigger="manual")
-        db.session.add(run)
-        db.session.commit()
-        run.state = "succeeded"
-        db.session.commit()
-        build = time.perf_counter() - started
-        rate = args.products / build
-        print(
-            f"ingest with index triggers, then the end-of-run merge: {build:.1f} s ({rate:,.0f} products/s)"
-        )
+        site = db.session.scalar(select(Site).where(Site.name == "Bench")) if args.reuse else None
+        if site is None:
+            site = _build(args, products, w)
+        else:
+            print("reusing the catalog already in the database (--reuse)")
 
         # The SKUs to look up later, then the 100,000 contract objects go: a hub worker does not hold
         # them, and every garbage collection would walk them during the timed searches.

@@ -123,7 +123,16 @@ def find(
     pinned_ids = prefs.pinned.get(u.normalized, [])
     if (not u.groups and not u.has_filters() and not pinned_ids) or opts.limit <= 0:
         return answer
-    scope = Scope(site_id, opts.include_hidden, opts.include_out_of_stock, tuple(prefs.weights.items()))
+
+    def common(attributes: bool) -> frozenset[str]:
+        return frozenset(
+            g.word for g in u.groups if any(vocab.common(a, g.prefix, attributes) for a in g.alternatives)
+        )
+
+    scope = Scope(
+        site_id, opts.include_hidden, opts.include_out_of_stock, tuple(prefs.weights.items()),
+        common(False), common(True),
+    )  # fmt: skip
     ids = candidate_ids(session, u, scope) if (u.groups or u.has_filters()) else []
     for kind in ("category", "brand"):
         if not ids and getattr(u, kind) is not None and (u.groups or len(u.chips) > 1):

@@ -40,6 +40,8 @@ class Vocabulary:
     category_names: dict[str, str] = field(default_factory=dict)  #: platform id -> folded name
     option_values: set[str] = field(default_factory=set)
     cheap_price: Decimal | None = None  #: the price below which a third of the catalog sells
+    products: int = 0  #: live products read
+    attribute_counts: Counter = field(default_factory=Counter)  #: words of SKUs, options, fields, tags
     _sorted: list[str] = field(default_factory=list)
     _deletes: dict[str, list[str]] = field(default_factory=dict)
     _by_initial: dict[str, list[str]] = field(default_factory=dict)
@@ -91,6 +93,13 @@ class Vocabulary:
         pool = [w for w in self._by_initial.get(word[0], ()) if abs(len(w) - len(word)) <= 2]
         close = difflib.get_close_matches(word, pool, n=1, cutoff=0.7)
         return close[0] if close else None
+
+    def common(self, word: str, prefix: bool = False, attributes: bool = False) -> bool:
+        """Do many products (1 %, at least 50) use ``word`` (or, for a prefix, its commonest words) in
+        their own text, or with ``attributes`` in their variants, options, custom fields and tags?"""
+        counts = self.attribute_counts if attributes else self.counts
+        found = [word, stem(word)] if not prefix else self.completions(word)
+        return sum(counts.get(w, 0) for w in found) >= max(50, self.products // 100)
 
     def completions(self, prefix: str, limit: int = 5) -> list[str]:
         """Catalog words starting with ``prefix``, most used first."""
@@ -167,6 +176,7 @@ def build(session: Session, site_id: int) -> Vocabulary:
         select(Product.name, Product.price, Product.sale_price).where(live)
     ):
         vocab.add(name)
+        vocab.products += 1
         try:
             amount = Decimal(sale or price or "")
             prices.append(min(amount, Decimal(price)) if sale and price else amount)
@@ -184,6 +194,7 @@ def build(session: Session, site_id: int) -> Vocabulary:
         vocab.add(name)
     for terms in _attribute_terms(session, site_id):
         vocab.add(terms)
+        vocab.attribute_counts.update(set(words(terms)))
     vocab.option_values = _option_values(session, site_id)
     if prices:
         prices.sort()
