@@ -8,7 +8,7 @@ two or three words, a shopper's sentence, a SKU, a brand, a miss. Also times the
 through the Flask test client. Each search is timed before (the keyword search of ``bench.legacy_search``)
 and after issue 16 (query understanding on, submitted and as-you-type), on the same catalog.
 
-    .venv/bin/python -m bench.bench_search [--products 100000] [--queries 400] [--database-url URL]
+    .venv/bin/python -m bench.bench_search [--products 100000] [--queries 400] [--database-url URL] [--reuse]
 """
 
 from __future__ import annotations
