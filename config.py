@@ -54,6 +54,7 @@ class Defaults:
     WIDGET_RATE_LIMIT_PER_CLIENT: float = 60.0  # widget API requests per window per shopper
     WIDGET_RATE_LIMIT_PER_KEY: float = 3000.0  # ... and per site key
     WIDGET_RATE_LIMIT_WINDOW: float = 60.0  # seconds
+    SEARCH_VOCABULARY_TTL: float = 300.0  # seconds a site's catalog vocabulary (typos, brands) is reused
     # --- security (issue 13) ---
     HUB_LOGIN_MAX_FAILURES: int = 5  # failed log-ins per account per window, then a lock until it ends
     HUB_LOGIN_MAX_FAILURES_PER_CLIENT: int = 20  # ... per client address (all accounts)

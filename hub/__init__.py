@@ -76,10 +76,11 @@ def create_app(
 
     for blueprint in (sync.bp, catalog.bp):
         app.register_blueprint(blueprint)
+    from hub.views import insights, search_settings
     from hub.views import widget as widget_views
     from hub.widget import api as widget_api
 
-    for blueprint in (widget_views.bp, widget_api.bp):
+    for blueprint in (widget_views.bp, widget_api.bp, search_settings.bp, insights.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(auth.bp)
     app.register_blueprint(sites.bp)
@@ -146,6 +147,9 @@ def site_links(site) -> list[dict[str, str]]:
         ("sync.page", "sync", "Product sync"),
         ("catalog.products", "products", "Products"),
         ("widget.settings", "widget", "Widget"),
+        ("search_settings.preferences", "search", "Search preferences"),
+        ("search_settings.assistant", "assistant", "Assistant"),
+        ("insights.page", "insights", "Insights"),
     ]
     return [
         {"url": url_for(endpoint, site_id=site.id), "key": key, "label": label}

@@ -53,14 +53,20 @@ def test_config_for_allowed_origin(client, widget):
         "results",
         "store",
         "currency",
+        "assistant",
     }
+    assert data["assistant"] == {
+        "name": "Assistant",
+        "starters": [],
+        "languages": ["en"],
+    }  # the defaults, nothing private
 
 
 def test_search_returns_public_product_data_only(client, widget):
-    resp = _get(client, "search", widget.site_key, q="Parfait jars")
+    resp = _get(client, "search", widget.site_key, q="jars")
     assert resp.status_code == 200 and resp.headers["Access-Control-Allow-Origin"] == SHOP
     results = resp.get_json()["results"]
-    assert [r["id"] for r in results] == ["101", "103"]  # both words first; hidden excluded; sold-out marked
+    assert [r["id"] for r in results] == ["101", "103"]  # in stock first; hidden excluded; sold-out marked
     first = results[0]
     assert first == {
         "id": "101",

@@ -99,6 +99,7 @@ def test_save_settings_normalizes_and_validates(browser, client):
     assert config == {
         "enabled": True, "position": "bottom-left", "accent": "#ff6600", "greeting": "Hello shopper",
         "language": "fr", "results": 7, "store": "My store", "currency": None,
+        "assistant": {"name": "Assistant", "starters": [], "languages": ["en"]},
     }  # fmt: skip
 
     for field, value, message in [

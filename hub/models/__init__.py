@@ -3,6 +3,7 @@
 from hub.models.alerts import AlertState
 from hub.models.audit import AuditEvent
 from hub.models.catalog import Brand, Category, Product, ProductPayload, ProductVariantSku
+from hub.models.search import AssistantSettings, SearchPreferences, SearchQueryStat
 from hub.models.site import ConnectionStatus, Site
 from hub.models.sync import RunKind, RunState, SyncError, SyncRun
 from hub.models.user import User
@@ -11,6 +12,7 @@ from hub.models.widget import WidgetRefusal, WidgetSearchCount, WidgetSettings
 
 __all__ = [
     "AlertState",
+    "AssistantSettings",
     "AuditEvent",
     "Brand",
     "Category",
@@ -20,6 +22,8 @@ __all__ = [
     "ProductVariantSku",
     "RunKind",
     "RunState",
+    "SearchPreferences",
+    "SearchQueryStat",
     "Site",
     "SyncError",
     "SyncRun",

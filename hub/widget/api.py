@@ -27,9 +27,10 @@ from hub.models import Site, WidgetSettings
 from hub.ops import metrics
 from hub.plugins import current_host
 from hub.security.public_url import public_origin
-from hub.widget import activity
+from hub.widget import activity, insights
+from hub.widget import assistant as assistant_mod
 from hub.widget.ratelimit import UNKNOWN_KEY, RateLimiter
-from hub.widget.search import SearchOptions, in_stock, search_products
+from hub.widget.search import SearchOptions, find, in_stock
 from hub.widget.settings import settings_by_key, store_origins
 
 log = logging.getLogger(__name__)
@@ -195,6 +196,12 @@ def config() -> Response:
         "store": info.get("name") or site.name,
         "currency": info.get("currency") or None,
     }
+    helper = assistant_mod.load(db.session, site.id)
+    payload["assistant"] = {
+        "name": helper.name,
+        "starters": list(helper.starters),
+        "languages": list(helper.languages),
+    }
     preview = _is_preview(settings, origin)
     if origin and not preview and origin.lower() != _hub_origin().lower():
         activity.record_seen(settings, origin.lower())
@@ -214,20 +221,54 @@ def search() -> Response:
     if settings is None:
         return _json({"error": "origin_not_allowed"}, 403)  # no CORS header: the page reads nothing
     query = (request.args.get("q") or "").strip()[:200]
+    # The widget asks while the shopper types (partial=1: the last word is a prefix, nothing is counted)
+    # and once more when they press Enter.
+    partial = request.args.get("partial") == "1"
     opts = SearchOptions(
         include_hidden=settings.include_hidden,
         include_out_of_stock=settings.include_out_of_stock,
         limit=settings.results_per_answer,
     )
     site: Site = settings.site
-    rows = search_products(db.session, site.id, query, opts) if query else []
+    currency = (site.store_info or {}).get("currency") or None
+    answer = find(db.session, site.id, query, opts, currency=currency, partial=partial) if query else None
     metrics.widget_request("search")
     link = _link_builder(site, settings)
-    currency = (site.store_info or {}).get("currency") or None
-    results = [_public(product, brand, link, currency) for product, brand in rows]
-    resp = _json({"enabled": True, "query": query, "results": results}, origin=origin)
-    if query and not _is_preview(settings, origin):
+    results = [_public(product, brand, link, currency) for product, brand in (answer.rows if answer else [])]
+    payload: dict = {"enabled": True, "query": query, "results": results, "understood": [], "summary": None}
+    if answer is not None and answer.understanding is not None:
+        u = answer.understanding
+        payload["understood"] = [chip.as_dict() for chip in u.chips]
+        payload["did_you_mean"] = answer.did_you_mean
+        request_ = assistant_mod.AnswerRequest(
+            query, u, results, assistant_mod.load(db.session, site.id), settings.language
+        )
+        payload["summary"] = assistant_mod.summarize(request_)
+    resp = _json(payload, origin=origin)
+    if query and not partial and not _is_preview(settings, origin):
         activity.count_search_after(resp, site.id)  # after the answer is sent: the shopper never waits on it
+        insights.record_after(resp, site.id, query, found=len(results))
+    return resp
+
+
+@bp.route("/click", methods=["GET", "OPTIONS"])
+def click() -> Response:
+    """A shopper opened a product from the answer to ``q``: counted for the merchant's insights."""
+    if request.method == "OPTIONS":
+        return _preflight()
+    settings, early, origin = _resolve()
+    if early is not None:
+        return early
+    if settings is None:
+        return _json({"error": "origin_not_allowed"}, 403)
+    query = (request.args.get("q") or "").strip()[:200]
+    resp = Response(status=204)
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Vary"] = "Origin"
+    if origin:
+        resp.headers["Access-Control-Allow-Origin"] = origin
+    if query and not _is_preview(settings, origin):
+        insights.record_after(resp, settings.site_id, query, click=True)
     return resp
 
 

@@ -27,6 +27,8 @@
       label: "Your question", send: "Search", searching: "Searching…", none: "No products match. Try other words.",
       error: "Something went wrong. Please try again.", limited: "Too many searches. Please wait a moment.",
       inStock: "In stock", outOfStock: "Out of stock", was: "was", found: (n) => `${n} products found`,
+      remove: (label) => `Remove “${label}”`, understood: "Understood as", starters: "Try asking",
+      didYouMean: (q) => `Did you mean “${q}”?`,
     },
     fr: {
       open: "Ouvrir l’assistant d’achat", close: "Fermer", placeholder: "Que cherchez-vous ?",
@@ -134,8 +136,12 @@
   }
 
   function mount(config) {
-    const lang = STRINGS[config.language] ? config.language : "en";
-    const t = STRINGS[lang];
+    // The shopper's own language when the merchant offers it, else the widget's language.
+    const offered = (config.assistant && config.assistant.languages) || [];
+    const own = (navigator.languages || []).map((l) => l.slice(0, 2)).find((l) => offered.includes(l));
+    const lang = STRINGS[own] ? own : STRINGS[config.language] ? config.language : "en";
+    const t = { ...STRINGS.en, ...STRINGS[lang] };
+    const helper = config.assistant || {};
     const host = document.createElement("claudery-widget");
     const root = host.attachShadow({ mode: "open" });
     // The accent colour through the CSSOM: allowed by CSP, unlike a style attribute.
@@ -163,12 +169,31 @@
       el("button", { type: "submit", class: "send", text: t.send }),
     ]);
     const status = el("p", { class: "status", role: "status", "aria-live": "polite" });
+    const suggestion = el("button", { type: "button", class: "suggest" });
+    suggestion.hidden = true;
+    suggestion.addEventListener("click", () => {
+      input.value = suggestion.dataset.query;
+      run(false);
+    });
     const results = el("ul", { class: "results", "aria-label": config.store || "" });
+    const chips = el("ul", { class: "chips", "aria-label": t.understood });
+    const starters = el("ul", { class: "starters", "aria-label": t.starters });
+    for (const question of (helper.starters || []).slice(0, 6)) {
+      const button = el("button", { type: "button", class: "starter", text: question });
+      button.addEventListener("click", () => {
+        input.value = question;
+        run(false);
+      });
+      starters.append(el("li", {}, [button]));
+    }
     const panel = el("section", { id: "cw-panel", class: "panel", role: "dialog", "aria-labelledby": "cw-title" }, [
       el("header", {}, [el("h2", { id: "cw-title", text: config.store || "" }), close]),
       el("p", { class: "greeting", text: config.greeting || "" }),
       form,
+      starters,
+      chips,
       status,
+      suggestion,
       results,
     ]);
     panel.hidden = true;
@@ -189,26 +214,75 @@
     });
 
     let inflight = null;
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
+    let asked = "";
+    function chip(c) {
+      const button = el("button", { type: "button", class: `chip ${c.kind}`, "aria-label": t.remove(c.label) }, [
+        el("span", { text: c.label }),
+        el("span", { class: "x", "aria-hidden": "true", text: "×" }),
+      ]);
+      button.addEventListener("click", () => {
+        // The chip carries the text it was understood from: removing that text removes the constraint.
+        input.value = input.value.replace(c.text, " ").replace(/\s+/g, " ").trim();
+        run(false);
+        input.focus();
+      });
+      return el("li", {}, [button]);
+    }
+
+    async function run(partial) {
       const query = input.value.trim();
-      if (!query) return;
       if (inflight) inflight.abort();
+      if (!query) {
+        results.replaceChildren();
+        chips.replaceChildren();
+        status.textContent = "";
+        starters.hidden = false;
+        return;
+      }
+      starters.hidden = true;
       inflight = new AbortController();
       status.textContent = t.searching;
       try {
-        const resp = await fetch(api("search", { q: query }), { signal: inflight.signal });
+        const params = { q: query };
+        if (partial) params.partial = "1";
+        const resp = await fetch(api("search", params), { signal: inflight.signal });
         if (resp.status === 429) {
           status.textContent = t.limited;
           return;
         }
         const data = await resp.json();
         if (!resp.ok || !data.enabled) throw new Error(`search answered ${resp.status}`);
+        asked = query;
         results.replaceChildren(...data.results.map((p) => productItem(p, t, lang)));
-        status.textContent = data.results.length ? t.found(data.results.length) : t.none;
+        chips.replaceChildren(...(data.understood || []).map(chip));
+        status.textContent = data.summary || (data.results.length ? t.found(data.results.length) : t.none);
+        // Nothing found, but the catalog knows a close spelling: offer it (one click searches it).
+        suggestion.hidden = !(data.did_you_mean && !data.results.length);
+        if (!suggestion.hidden) {
+          suggestion.dataset.query = data.did_you_mean;
+          suggestion.textContent = t.didYouMean(data.did_you_mean);
+        }
       } catch (e) {
         if (e.name !== "AbortError") status.textContent = t.error;
       }
+    }
+
+    let typing = null;
+    input.addEventListener("input", () => {
+      // Search as you type, once the shopper pauses for a moment: the last word counts as a prefix.
+      clearTimeout(typing);
+      typing = setTimeout(() => run(true), 180);
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      clearTimeout(typing);
+      run(false);
+    });
+    results.addEventListener("click", (event) => {
+      const link = event.target.closest && event.target.closest("a.card");
+      if (!link || !asked) return;
+      // Counted for the merchant's insights: the query and that a product was opened, nothing about who.
+      fetch(api("click", { q: asked }), { keepalive: true }).catch(() => {});
     });
 
     wrapper.append(launcher, panel);
