@@ -31,7 +31,12 @@ def dashboard(connected_site, live_server):
         for kind in (RunKind.FULL, RunKind.INCREMENTAL):
             run, _ = runs.start_run(db.session.get(Site, site_id), kind)
             engine.execute(run.id, None)
-        email = db.session.get(Site, site_id).owner.email
+        owner = db.session.get(Site, site_id).owner
+        owner.is_admin = (
+            True  # an operator who is also a merchant: every page, the admin ones too, is visited
+        )
+        db.session.commit()
+        email = owner.email
     return app, live_server(app), site_id, store, email
 
 
@@ -81,7 +86,14 @@ def test_every_page_fits_and_is_captured(dashboard, new_page, artifacts, viewpor
     visit("products-none-found", base + "/products?q=no-such-thing-anywhere")
     visit("widget", base + "/widget")
     visit("delete", base + "/delete")
+    visit("search-preferences", base + "/search")
+    visit("assistant", base + "/assistant")
+    visit("insights", base + "/insights")
     visit("plugins", "/plugins")
+    visit("ops", "/ops/")
+    visit("ops-runs", "/ops/runs")
+    visit("ops-failed-jobs", "/ops/jobs/failed")
+    visit("ops-usage", "/ops/usage")
     visit("not-found", "/sites/999999")
 
     # What the pages say, not only how they fit.
