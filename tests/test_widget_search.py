@@ -128,3 +128,16 @@ def test_sites_do_not_see_each_other(site, app):
 def test_limit_and_empty_query(site):
     assert len(search_ids(db.session, site.id, "linen jar storage", SearchOptions(limit=2))) == 2
     assert search_ids(db.session, site.id, "the and of", SearchOptions()) == []
+
+
+def test_the_vocabulary_follows_a_catalog_change_within_its_ttl(site):
+    from hub.models import Brand
+    from hub.widget import vocabulary
+
+    before = vocabulary.vocabulary_for(db.session, site.id, ttl=3600)
+    assert "glasswerk" not in before.brands
+    db.session.add(Brand(site_id=site.id, platform_id="77", name="Glasswerk"))
+    db.session.commit()  # what a sync's taxonomy stage does
+    after = vocabulary.vocabulary_for(db.session, site.id, ttl=3600)
+    assert "glasswerk" in after.brands  # rebuilt at once, not after the hour
+    assert vocabulary.vocabulary_for(db.session, site.id, ttl=3600) is after  # and cached while nothing moves

@@ -1,7 +1,9 @@
 """What a site's own catalog teaches the query parser: its words, brands, categories and option values.
 
-Built from the database once per site and reused for ``SEARCH_VOCABULARY_TTL`` seconds (a sync changes
-the catalog at most every few minutes). Typo tolerance is a one-edit neighbourhood over this vocabulary
+Built from the database once per site and reused for ``SEARCH_VOCABULARY_TTL`` seconds, unless the
+catalog's fingerprint moved meanwhile (a sync run finished, live updates were applied, the taxonomy changed,
+or the site is another one under a reused id): then the next search rebuilds it at once.
+Typo tolerance is a one-edit neighbourhood over this vocabulary
 (SymSpell-style: every word is indexed under each of its one-letter deletions, so a lookup costs a few
 dictionary probes whatever the catalog's size); prefixes are completed from the sorted word list.
 """
@@ -18,10 +20,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from hub.models import Brand, Category, Product
+from hub.models import Brand, Category, Product, Site, SyncRun, WebhookBatch
 from hub.widget.text import fold, words
 
 #: words shorter than this are never "corrected" (too many neighbours: "tea" -> "pea")
@@ -202,20 +204,38 @@ def build(session: Session, site_id: int) -> Vocabulary:
     return vocab.freeze()
 
 
-_cache: dict[int, tuple[float, Vocabulary]] = {}
+_cache: dict[int, tuple[float, tuple, Vocabulary]] = {}
 _lock = threading.Lock()
 
 
+def fingerprint(session: Session, site_id: int) -> tuple:
+    """What changes when the vocabulary may have: one query of indexed aggregates (well under a millisecond)."""
+    finished = (SyncRun.state.in_(("succeeded", "partially_failed")), SyncRun.site_id == site_id)
+    row = session.execute(
+        select(
+            select(Site.created_at).where(Site.id == site_id).scalar_subquery(),
+            select(func.max(SyncRun.id)).where(*finished).scalar_subquery(),
+            select(func.count()).where(Brand.site_id == site_id).scalar_subquery(),
+            select(func.max(Brand.id)).where(Brand.site_id == site_id).scalar_subquery(),
+            select(func.count()).where(Category.site_id == site_id).scalar_subquery(),
+            select(func.max(Category.id)).where(Category.site_id == site_id).scalar_subquery(),
+            select(func.max(WebhookBatch.id)).where(WebhookBatch.site_id == site_id).scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
+
+
 def vocabulary_for(session: Session, site_id: int, ttl: float) -> Vocabulary:
-    """The site's vocabulary, rebuilt when older than ``ttl`` seconds (0: always rebuilt)."""
+    """The site's vocabulary, rebuilt when older than ``ttl`` seconds or when its catalog changed."""
     now = time.monotonic()
+    mark = fingerprint(session, site_id)
     with _lock:
         cached = _cache.get(site_id)
-    if cached is not None and now - cached[0] < ttl:
-        return cached[1]
+    if cached is not None and now - cached[0] < ttl and cached[1] == mark:
+        return cached[2]
     vocab = build(session, site_id)
     with _lock:
-        _cache[site_id] = (now, vocab)
+        _cache[site_id] = (now, mark, vocab)
     return vocab
 
 
