@@ -13,6 +13,9 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validates
 
+from hub.plugin_kit import QUOTES as _QUOTES
+from hub.plugin_kit import clean_text
+
 API_ACCOUNTS_HELP = "BigCommerce control panel → Settings → API → Store-level API accounts"
 
 #: the store hash itself: BigCommerce publishes no format, every example is short lower-case alnum
@@ -23,7 +26,6 @@ _HASH_IN_TEXT = (
     re.compile(r"(?:^|[/.@])store-([a-z0-9]+)\.mybigcommerce\.com"),  # control panel / storefront host
     re.compile(r"(?:^|/)s-([a-z0-9]+)(?:/|$)"),  # CDN path /s-{hash}/
 )
-_QUOTES = "\"'`\u201c\u201d\u2018\u2019"  # straight and typographic quotes
 # A label is stripped only when a separator follows it: a token that merely starts with "token" or "bearer"
 # (they are random letters and digits) keeps those letters.
 _TOKEN_PREFIX_RE = re.compile(
@@ -36,14 +38,6 @@ STORE_HASH_EXPECTED = (
     "API account (https://api.bigcommerce.com/stores/abc123/v3/), or after store- in your control "
     "panel address (https://store-abc123.mybigcommerce.com). You can paste either address."
 )
-
-
-def clean_text(value: Any) -> str | None:
-    """Strip whitespace, newlines and surrounding quotes; return None for an empty value."""
-    if value is None:
-        return None
-    text = str(value).strip().strip(_QUOTES).strip()
-    return text or None
 
 
 def extract_store_hash(value: str) -> str | None:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hub.plugin_kit import bounded
+
 DEFAULT_API_URL = "https://api.bigcommerce.com"
 #: BigCommerce's documented maximum page size for catalog listings.
 MAX_PAGE_SIZE = 250
@@ -39,11 +41,7 @@ class BigCommerceSettings:
         s = settings or {}
 
         def num(key: str, default: float, lo: float, hi: float) -> float:
-            try:
-                value = float(s.get(key, default))
-            except (TypeError, ValueError):
-                return default
-            return min(max(value, lo), hi)
+            return bounded(s, key, default, lo, hi)
 
         api_url = str(s.get("BIGCOMMERCE_API_URL") or DEFAULT_API_URL).strip().rstrip("/")
         return cls(

@@ -23,6 +23,9 @@ from marshmallow import (
     validates_schema,
 )
 
+from hub.plugin_kit import QUOTES as _QUOTES
+from hub.plugin_kit import clean_text
+
 from .settings import DEFAULT_API_VERSION
 
 APPS_HELP = "Shopify admin → Settings → Apps and sales channels → Develop apps"
@@ -30,7 +33,6 @@ APPS_HELP = "Shopify admin → Settings → Apps and sales channels → Develop 
 _HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _ADMIN_URL_RE = re.compile(r"^admin\.shopify\.com/store/([^/?#]+)")
 _VERSION_RE = re.compile(r"^(?:\d{4}-(?:01|04|07|10)|unstable)$")
-_QUOTES = "\"'`\u201c\u201d\u2018\u2019"
 _TOKEN_PREFIX_RE = re.compile(
     r"^(?:x-shopify-access-token|access[ _-]?token|token|bearer|client[ _-]?(?:id|secret))\s*[:=]?\s*",
     re.IGNORECASE,
@@ -43,14 +45,6 @@ SHOP_EXPECTED = (
     "www.brand.com does not serve the Admin API: find the myshopify address in Shopify admin → "
     "Settings → Domains."
 )
-
-
-def clean_text(value: Any) -> str | None:
-    """Strip whitespace, newlines and surrounding quotes; return None for an empty value."""
-    if value is None:
-        return None
-    text = str(value).strip().strip(_QUOTES).strip()
-    return text or None
 
 
 def clean_token(value: Any) -> str | None:

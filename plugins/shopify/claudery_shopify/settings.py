@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hub.plugin_kit import bounded
+
 #: where the Admin API of a shop lives; ``{shop}`` is the shop's handle (tests: ``http://127.0.0.1:P/shops/{shop}``)
 DEFAULT_API_URL = "https://{shop}.myshopify.com"
 #: the pinned Admin API version (a stable release as of 2026-11; supported at least until 2027-10)
@@ -59,11 +61,7 @@ class ShopifySettings:
         s = settings or {}
 
         def num(key: str, default: float, lo: float, hi: float) -> float:
-            try:
-                value = float(s.get(key, default))
-            except (TypeError, ValueError):
-                return default
-            return min(max(value, lo), hi)
+            return bounded(s, key, default, lo, hi)
 
         def first(key: str, default: int) -> int:
             return int(num(key, default, 1, MAX_PAGE_SIZE))
