@@ -116,7 +116,6 @@ def test_sync_under_faults_is_exact_and_counts_malformed(connected_site, worker_
     counts = store.admin.request_counts()
     assert any(status == 429 for (_, status) in counts), counts  # the quota really ran out
     assert run.rate_limit_wait_s > 0  # and the hub waited for it instead of failing
-    assert run.throttled > 0  # the 429 answers themselves are counted (operators' metrics)
     assert any(status >= 500 for (_, status) in counts), counts
     damaged = damaged_ids(truth, FAULTS)
     refused = {pid for pid, kind in damaged.items() if kind in REFUSED_DAMAGE}

@@ -323,6 +323,7 @@ def test_transient_errors_and_429_are_retried() -> None:
         pages = list(plugin.fetch_products("bigcommerce", CREDS, FetchRequest(), ctx()))
     assert len(ids_of(pages)) == 30
     assert sum(p.requests for p in pages) == len(store.requests) + 3
+    assert sum(p.throttled for p in pages) == 2  # both 429 answers are reported to the hub
 
 
 def test_should_stop_is_honoured_and_no_thread_leaks() -> None:
