@@ -162,3 +162,52 @@ def test_migration_moves_child_rows_onto_their_products(tmp_path, database_url):
         assert not names & {"product_variants", "product_images", "product_custom_fields"}
         db.session.remove()
         db.engine.dispose()
+
+
+def test_contract_v2_migration_rewrites_products_through_their_plugin_instead_of_translating(
+    tmp_path, database_url
+):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("migrates a database of its own from 0003: SQLite only")
+    url = f"sqlite:///{tmp_path / 'v1.sqlite3'}"
+    app = create_app(
+        {"DATABASE_URL": url, "HUB_ENCRYPTION_KEYS": TEST_KEY, "SECRET_KEY": "t" * 32,
+         "HUB_PLUGINS_AUTOLOAD": "0", "INSTANCE_PATH": str(tmp_path / "instance")}
+    )  # fmt: skip
+    with app.app_context(), _logging_kept():
+        from flask_migrate import upgrade
+
+        upgrade(revision="0003")
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("PRAGMA foreign_keys=OFF"))
+            conn.execute(
+                text(
+                    "INSERT INTO sites (id, owner_id, name, created_at, credentials_public, connection_status,"
+                    " store_info, test_warnings) VALUES (1, 1, 'Old shop', '2026-01-01', '{}', 'connected', '{}',"
+                    " '[]')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO products (id, site_id, platform_id, name, is_visible, category_ids, variant_count,"
+                    " content_hash, raw, first_synced_at, synced_at) VALUES (7, 1, '70', 'Mug', 1, '[]', 0,"
+                    " 'h', '{}', '2026-01-01', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO product_images (id, product_id, platform_id, is_thumbnail, sort_order)"
+                    " VALUES (1, 7, '21', 1, 0)"
+                )
+            )
+        upgrade(revision="0004")
+        with engine.connect() as conn:
+            assert (
+                conn.execute(text("SELECT content_hash FROM products")).scalar() == ""
+            )  # rewritten next sync
+            assert conn.execute(text("SELECT count(*) FROM product_images")).scalar() == 0
+            assert (
+                conn.execute(text("SELECT next_full_sync_at FROM sites")).scalar() is not None
+            )  # due at once
+        engine.dispose()

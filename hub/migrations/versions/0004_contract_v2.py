@@ -3,12 +3,14 @@
 Revision ID: 0004
 Revises: 0003
 
-Products lose the platform's stock vocabulary (``availability``, ``inventory_tracking``) for two neutral
-columns each plugin computes (``purchasable``, ``in_stock``); images become ``url``/``thumbnail_url``/
-``alt`` plus a size map. The search index's triggers computed "in stock" from the old columns, so they are
-dropped and recreated here with the new rule (DDL frozen in this file, like 0003's). Runs get an ``epoch``
+Products lose the stock columns named after one platform for two neutral columns each plugin computes
+(``purchasable``, ``in_stock``); images become ``url``/``thumbnail_url``/``alt`` plus a size map. Existing
+rows are not translated here (that would be platform logic in the hub): they are rewritten by a full sync.
+The search index's triggers computed "in stock" from the old columns, so they are dropped and recreated here with the new rule (DDL frozen in this file, like 0003's). Runs get an ``epoch``
 that fences every commit of the worker that owns them; sites get a periodic full sync.
 """
+from datetime import UTC, datetime
+
 from alembic import op
 import sqlalchemy as sa
 import hub.models.base  # noqa: F401  (custom column types)
@@ -119,12 +121,11 @@ def upgrade():
     op.add_column('products', sa.Column('handle', sa.String(length=255), nullable=True))
     op.add_column('products', sa.Column('brand_ids', sa.JSON(), nullable=True))
     op.add_column('products', sa.Column('tags', sa.JSON(), nullable=True))
-    # The old rule, once, in SQL: "disabled" was not purchasable; tracked stock at 0 was out of stock.
-    op.execute("UPDATE products SET purchasable = (COALESCE(availability, 'available') <> 'disabled')")
-    op.execute(
-        "UPDATE products SET in_stock = CASE WHEN COALESCE(inventory_tracking, 'none') = 'none' THEN NULL "
-        "ELSE COALESCE(inventory_level, 0) > 0 END"
-    )
+    # The hub does not translate a platform's words (stock states, image sizes): stored products are marked
+    # for a rewrite instead (an empty content hash never matches), and every connected site gets a full sync
+    # at the watchdog's next pass, so each plugin's own parser fills the neutral columns. Until then stock is
+    # unknown (counted as available) and images come from each product's stored thumbnail.
+    op.execute("UPDATE products SET content_hash = ''")
     op.execute("ALTER TABLE products DROP COLUMN availability")
     op.execute("ALTER TABLE products DROP COLUMN inventory_tracking")
 
@@ -135,10 +136,7 @@ def upgrade():
     op.add_column('product_images', sa.Column('thumbnail_url', sa.Text(), nullable=True))
     op.add_column('product_images', sa.Column('alt', sa.Text(), nullable=True))
     op.add_column('product_images', sa.Column('sizes', sa.JSON(), nullable=True))
-    op.execute(
-        "UPDATE product_images SET url = COALESCE(url_standard, url_zoom, url_thumbnail, url_tiny, ''), "
-        "thumbnail_url = url_thumbnail, alt = description"
-    )
+    op.execute("DELETE FROM product_images")  # platform-shaped rows; the full sync writes neutral ones
     for column in ('url_standard', 'url_thumbnail', 'url_zoom', 'url_tiny', 'description'):
         op.execute(f"ALTER TABLE product_images DROP COLUMN {column}")
 
@@ -146,6 +144,8 @@ def upgrade():
     op.add_column('sync_runs', sa.Column('notice', sa.Text(), nullable=True))
     op.add_column('sites', sa.Column('full_sync_interval_minutes', sa.Integer(), nullable=False, server_default='10080'))
     op.add_column('sites', sa.Column('next_full_sync_at', hub.models.base.UTCDateTime(timezone=True), nullable=True))
+    sites = sa.table('sites', sa.column('next_full_sync_at', hub.models.base.UTCDateTime(timezone=True)))
+    op.execute(sites.update().values(next_full_sync_at=datetime.now(UTC)))  # due at once: see above
 
     for statement in PG_CREATE if postgres else SQLITE_CREATE:
         op.execute(statement)
