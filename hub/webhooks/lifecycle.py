@@ -64,13 +64,21 @@ def register_job(site_id: int) -> str:
     return register(site) if site is not None else "gone"
 
 
+#: shown to the merchant when the hub has no public address for platforms to deliver to (the operator's
+#: HUB_PUBLIC_URL, see the README): what it means for them, not the setting's name
+NOT_CONFIGURED = (
+    "Live updates are not switched on for this hub yet (its operator gives it a public address). "
+    "Scheduled syncs keep your catalog current meanwhile."
+)
+
+
 def register(site: Site) -> str:
     """Create or re-enable the site's hooks now; records and returns the new state (committed)."""
     endpoint = endpoints.for_site(site, create=True)
     if not supported(site) or not configured():
         endpoint.state = "not_configured"
         endpoint.message = (
-            "Set HUB_PUBLIC_URL to the hub's public address so the store can reach it."
+            NOT_CONFIGURED
             if supported(site)
             else "This platform's plugin does not offer webhooks; scheduled syncs keep the catalog current."
         )

@@ -49,7 +49,7 @@ def summary(site: Site) -> LiveSummary:
     state = endpoint.state if endpoint is not None else "not_configured"
     message = endpoint.message if endpoint is not None else None
     if endpoint is None and lifecycle.supported(site) and not lifecycle.configured():
-        message = "Set HUB_PUBLIC_URL to the hub's public address so the store can reach it."
+        message = lifecycle.NOT_CONFIGURED
     since = utcnow() - timedelta(hours=1)
     products, batches = db.session.execute(
         select(func.coalesce(func.sum(WebhookBatch.updated + WebhookBatch.archived), 0), func.count()).where(
