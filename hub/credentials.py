@@ -124,15 +124,21 @@ def save(host: PluginHost, site: Site, platform: str, credentials: dict[str, Any
     """
     from hub import audit
 
-    secret = secret_names(host, platform)
     audit.record(
         site, "credentials.saved", platform=platform, fields=_changed_fields(site, platform, credentials)
     )
     if site.platform != platform:
         site.connection_status = "not_connected"
     site.platform = platform
-    site.credentials_public = {k: v for k, v in credentials.items() if k not in secret}
-    site.credentials_secret = encryption.encrypt({k: v for k, v in credentials.items() if k in secret})
+    site.credentials_public, site.credentials_secret = split(host, platform, credentials)
+
+
+def split(host: PluginHost, platform: str, values: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """(readable part, encrypted part) of credentials: only the schema's non-secret fields are readable;
+    secret fields and keys the schema does not declare (an issued token, its expiry) are encrypted."""
+    public = {spec.name for spec in field_specs(host, platform) if not spec.secret}
+    hidden = {k: v for k, v in values.items() if k not in public}
+    return {k: v for k, v in values.items() if k in public}, encryption.encrypt(hidden)
 
 
 def _changed_fields(site: Site, platform: str, new: dict[str, Any]) -> list[str]:
@@ -170,18 +176,16 @@ def persister(host: PluginHost, site_id: int, platform: str) -> Callable[[Mappin
     public = {spec.name for spec in field_specs(host, platform) if not spec.secret}
 
     def save_credentials(new: Mapping[str, Any]) -> None:
-        values = dict(new)
-        hidden = {k: v for k, v in values.items() if k not in public}
-        redaction.register(*(str(v) for v in hidden.values() if isinstance(v, str) and len(v) >= 8))
-        with app.app_context(), db.engine.begin() as conn:
-            conn.execute(
-                update(Site)
-                .where(Site.id == site_id, Site.platform == platform)
-                .values(
-                    credentials_public={k: v for k, v in values.items() if k in public},
-                    credentials_secret=encryption.encrypt(hidden),
+        hidden = [v for k, v in new.items() if k not in public]
+        redaction.register(*(str(v) for v in hidden if isinstance(v, str) and len(v) >= 8))
+        with app.app_context():
+            readable, sealed = split(host, platform, new)
+            with db.engine.begin() as conn:
+                conn.execute(
+                    update(Site)
+                    .where(Site.id == site_id, Site.platform == platform)
+                    .values(credentials_public=readable, credentials_secret=sealed)
                 )
-            )
 
     return save_credentials
 
