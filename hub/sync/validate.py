@@ -204,9 +204,90 @@ def _field(f: Any, fix: _Repairs) -> CustomField:
     return _same_or_replaced(f, _FIELD_FIELDS, checked)
 
 
+def _price_kept(value: Any) -> bool:
+    if value is None:
+        return True
+    if type(value) is not str:
+        return False
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return False
+    return number.is_finite() and abs(number) < MAX_PRICE
+
+
+def _text_kept(value: Any, limit: int | None = None) -> bool:
+    return value is None or (
+        type(value) is str and NUL not in value and (limit is None or len(value) <= limit)
+    )
+
+
+def _id_kept(value: Any) -> bool:
+    return type(value) is str and 0 < len(value) <= MAX_ID and NUL not in value and not value.isspace()
+
+
+def _int_kept(value: Any) -> bool:
+    return value is None or (type(value) is int and INT_MIN <= value <= INT_MAX)
+
+
+# The common case, decided in one expression per item: True only where the full check (``_variant``,
+# ``_image``, ``_field``) would keep the item as it is with nothing to report. Anything else takes the
+# full check, which says what is wrong or repairs it; a stricter test here only costs that detour.
+
+
+def _variant_kept(v: Any) -> bool:
+    return (
+        type(v) is Variant
+        and _id_kept(v.id)
+        and _text_kept(v.sku, MAX_ID)
+        and _price_kept(v.price)
+        and _price_kept(v.sale_price)
+        and _int_kept(v.inventory_level)
+        and (v.in_stock is None or type(v.in_stock) is bool)
+        and type(v.purchasable) is bool
+        and type(v.option_values) is list
+        and all(type(o) is dict and _plain_strings(o) for o in v.option_values)
+        and _text_kept(v.image_url)
+    )
+
+
+def _image_kept(i: Any) -> bool:
+    return (
+        type(i) is Image
+        and _id_kept(i.id)
+        and type(i.url) is str
+        and i.url.startswith(("https://", "http://"))
+        and _text_kept(i.url)
+        and _text_kept(i.thumbnail_url)
+        and _text_kept(i.alt)
+        and type(i.sizes) is dict
+        and _plain_strings(i.sizes)
+        and type(i.sort_order) is int
+        and INT_MIN <= i.sort_order <= INT_MAX
+    )
+
+
+def _field_kept(f: Any) -> bool:
+    return (
+        type(f) is CustomField
+        and type(f.name) is str
+        and NUL not in f.name
+        and not f.name.isspace()
+        and f.name != ""
+        and type(f.value) is str
+        and NUL not in f.value
+        and _text_kept(f.id, MAX_ID)
+    )
+
+
+_KEPT = {"variant": _variant_kept, "image": _image_kept, "custom field": _field_kept}
+
+
 def _children(items: Any, noun: str, check, fix: _Repairs, errors: list[str]) -> list:
     if not isinstance(items, list):
         raise Invalid(f"its {noun}s are not a list")
+    if all(map(_KEPT[noun], items)):
+        return items  # nothing to skip or repair: the list as it is
     kept = []
     for n, item in enumerate(items, 1):
         try:
