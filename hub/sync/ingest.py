@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 import orjson
-from sqlalchemy import JSON, Column, MetaData, Table, delete, insert, select, update
+from sqlalchemy import JSON, Column, MetaData, Table, delete, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
@@ -19,6 +19,7 @@ from hub.contract import Category as CategoryRecord
 from hub.contract import Product as ProductRecord
 from hub.contract import RecordError
 from hub.models import Brand, Category, Product, ProductPayload, ProductVariantSku, SyncError
+from hub.sync import search_index
 from hub.sync.validate import check_product, is_repair
 
 log = logging.getLogger(__name__)
@@ -229,44 +230,52 @@ def ingest_products(
     products: list[ProductRecord],
     now: datetime,
     raw_json: Mapping[str, bytes] | None = None,
+    *,
+    encodings: Mapping[str, _Encoded] | None = None,
 ) -> IngestCounts:
     """Upsert ``products`` for the site in the session's transaction (the caller commits).
 
     ``raw_json`` may map a product id to its payload's JSON (what
-    :func:`hub.sync.validate.check_product` returns), so the payload is not serialized again.
+    :func:`hub.sync.validate.check_product` returns), so the payload is not serialized again, and
+    ``encodings`` a product id to its serialization (:func:`prepare_page`). The only
+    writer of new products and payloads: it also writes their search index rows (:mod:`hub.sync.search_index`).
     """
     counts = IngestCounts()
     by_id = {p.id: p for p in products}  # a repeated id keeps its last version
     if not by_id:
         return counts
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     existing = _stored(session, site_id, list(by_id))
     raws = raw_json or {}
+    encoded_already = encodings or {}
     new_rows, changed_rows, unchanged_pks = [], [], []
-    encodings: dict[str, _Encoded] = {}
+    to_write: dict[str, _Encoded] = {}
     for platform_id, product in by_id.items():
-        encoded = _Encoded.of(product, raws.get(platform_id))
+        encoded = encoded_already.get(platform_id) or _Encoded.of(product, raws.get(platform_id))
         found = existing.get(platform_id)
         if found is None:
             new_rows.append((site_id, platform_id, now, *_values(product, encoded, now, run_id)))
-            encodings[platform_id] = encoded
+            to_write[platform_id] = encoded
         elif found[1] == encoded.digest:
             unchanged_pks.append(found[0])
         else:
             changed_rows.append((*_values(product, encoded, now, run_id), found[0]))
-            encodings[platform_id] = encoded
+            to_write[platform_id] = encoded
 
     # Straight to the driver, one executemany per statement (psycopg pipelines it): no RETURNING, so the
     # new products' ids are read back by their unique key, to key their payloads and variant SKUs.
     connection = session.connection()
     _executemany(session, _INSERT_PRODUCTS, _PRODUCTS, _NEW_COLUMNS, new_rows)
     written = _stored(session, site_id, [r[1] for r in new_rows]) if new_rows else {}
+    inserted = [(pk, by_id[platform_id]) for platform_id, (pk, _digest) in written.items()]
     if changed_rows:
         dialect = connection.dialect
         connection.exec_driver_sql(
             _update_sql(dialect), _bound(dialect, _PRODUCTS, (*_COLUMNS, "id"), changed_rows)
         )
         changed = {
-            platform_id: existing[platform_id] for platform_id in encodings if platform_id not in written
+            platform_id: existing[platform_id] for platform_id in to_write if platform_id not in written
         }
         pks = [pk for pk, _digest in changed.values()]
         for model in (ProductPayload, ProductVariantSku):  # replaced whole, like the product row
@@ -276,10 +285,16 @@ def ingest_products(
     payloads: list[tuple] = []
     skus: list[tuple[int, int, str]] = []
     for platform_id, (pk, _digest) in written.items():
-        payloads.append(_payload(pk, encodings[platform_id]))
+        payloads.append(_payload(pk, to_write[platform_id]))
         skus.extend(_skus(pk, by_id[platform_id]))
     _executemany(session, _INSERT_PAYLOADS, _PAYLOADS, _PAYLOAD_COLUMNS, payloads)
     _executemany(session, _INSERT_SKUS, _SKUS, _SKU_COLUMNS, skus)
+    search_index.write_rows(
+        session,
+        site_id,
+        inserted,
+        [(pk, by_id[platform_id]) for platform_id, (pk, _digest) in written.items()],
+    )
     for start in range(0, len(unchanged_pks), CHUNK):
         session.execute(
             update(Product)
@@ -315,15 +330,40 @@ def _check_complete() -> None:
 _check_complete()
 
 
+@dataclass(slots=True)
+class PreparedPage:
+    """A page's products checked and serialized, ready to store: the writer's work that needs no database,
+    so that the sync can do it for the next page while the database stores this one."""
+
+    good: list[ProductRecord]
+    errors: list[RecordError]
+    encodings: dict[str, _Encoded]
+
+
+def prepare_page(products: list) -> PreparedPage:
+    """Check a page's products (``hub.sync.validate``) and serialize and hash the good ones."""
+    good: list[ProductRecord] = []
+    errors: list[RecordError] = []
+    encodings: dict[str, _Encoded] = {}
+    for product in products:
+        cleaned, problems, raw = check_product(product)
+        errors.extend(problems)
+        if cleaned is not None and raw is not None:
+            good.append(cleaned)
+            encodings[cleaned.id] = _Encoded.of(cleaned, raw)  # a repeated id keeps its last version
+    return PreparedPage(good, errors, encodings)
+
+
 def ingest_page(
     session: Session,
     site_id: int,
     run_id: int,
-    products: list,
+    products: list | PreparedPage,
     now: datetime,
     fence: Callable[[], None] = lambda: None,
 ) -> tuple[IngestCounts, list[RecordError]]:
-    """Check a page's products (``hub.sync.validate``) and upsert the good ones; one bad record fails itself.
+    """Check a page's products (unless ``products`` is a :class:`PreparedPage` already) and upsert the good
+    ones; one bad record fails itself.
 
     Returns the counts and the page's errors and repairs; the caller commits. Should the database still
     refuse the batch (a value no check foresaw), the page's transaction is rolled back and the products
@@ -331,24 +371,17 @@ def ingest_page(
     its run cannot write), and only the refused ones become errors. No savepoints: on SQLite a transaction
     that reads before it writes can fail at once on another writer's commit.
     """
-    good: list[ProductRecord] = []
-    errors: list[RecordError] = []
-    raws: dict[str, bytes] = {}
-    for product in products:
-        cleaned, problems, raw = check_product(product)
-        errors.extend(problems)
-        if cleaned is not None and raw is not None:
-            good.append(cleaned)
-            raws[cleaned.id] = raw  # a repeated id keeps its last version, as in ingest_products
+    page = products if isinstance(products, PreparedPage) else prepare_page(products)
+    good, errors = page.good, list(page.errors)
     try:
-        return ingest_products(session, site_id, run_id, good, now, raws), errors
+        return ingest_products(session, site_id, run_id, good, now, encodings=page.encodings), errors
     except DBAPIError as exc:
         session.rollback()
         log.warning("the database refused a page (%s); storing it one by one", type(exc.orig).__name__)
     total = IngestCounts()
     for product in good:
         try:
-            counts = ingest_products(session, site_id, run_id, [product], now, raws)
+            counts = ingest_products(session, site_id, run_id, [product], now, encodings=page.encodings)
             fence()
             session.commit()
         except DBAPIError as exc:

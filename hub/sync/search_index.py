@@ -1,0 +1,132 @@
+"""The widget's search index rows for the products an ingest inserts, built in Python from the records.
+
+The index (``product_search`` and ``product_attributes`` on SQLite, ``product_search`` and
+``product_attribute_search`` on PostgreSQL) was filled by per-row triggers that read each new product back
+and took its JSON apart in SQL: on SQLite ~55 % of storing a page (~140 µs per product, of which FTS5's
+tokenizing is ~30), on PostgreSQL ~70 % (each trigger call planned its statements again). Ingest holds
+every value already, so it writes the rows itself, one ``executemany`` per table; the database only
+tokenizes. The triggers still keep the index for every other write (a changed product, an archive, a
+brand or category renamed, a delete), computing the same text: ``tests/test_search_index.py`` checks that
+both paths give identical rows on both databases. Migration ``0011_search_index_rows`` dropped the insert
+triggers, so ingest (the only writer of new products and payloads) must call :func:`write_rows`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.contract import Product as ProductRecord
+from hub.models import Brand, Category
+
+#: characters of a description indexed (the triggers' ``substr``/``left`` limit, migration 0004)
+DESCRIPTION_CHARS = 4000
+#: SQLite allows 32k bound parameters; name lookups are chunked well below that
+_CHUNK = 500
+
+_SQLITE_PRODUCTS = (
+    "INSERT INTO product_search (rowid, filters, name, sku, brand, categories, description) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_SQLITE_ATTRIBUTES = "INSERT INTO product_attributes (rowid, filters, terms) VALUES (?, ?, ?)"
+# The document of product_search_refresh (migrations 0004, 0011), from bound values: A name and SKU,
+# B brand, C categories, D description.
+_PG_PRODUCTS = """INSERT INTO product_search (product_id, site_id, live, visible, in_stock, document)
+VALUES (%s, %s, TRUE, %s, %s,
+    setweight(to_tsvector('english', product_search_fold(%s)), 'A')
+    || setweight(to_tsvector('simple', %s), 'A')
+    || setweight(to_tsvector('english', product_search_fold(%s)), 'B')
+    || setweight(to_tsvector('english', product_search_fold(%s)), 'C')
+    || setweight(to_tsvector('english', product_search_fold(regexp_replace(%s, '<[^>]*>', ' ', 'g'))), 'D'))"""
+_PG_ATTRIBUTES = """INSERT INTO product_attribute_search (product_id, site_id, terms, document)
+VALUES (%s, %s, %s, to_tsvector('english', product_search_fold(%s)))"""
+
+
+def in_stock(product: ProductRecord) -> bool:
+    """The index's "in stock": purchasable, and not known to be out of stock (unknown counts as in)."""
+    return bool(product.purchasable) and product.in_stock is not False
+
+
+def sqlite_filters(site_id: int, product: ProductRecord) -> str:
+    """The filter tokens of a live product's ``product_search`` row (the triggers' ``filters``)."""
+    site = f"s{site_id}x"
+    stocked = in_stock(product)
+    return (
+        f"{site} "
+        + (f"{site}v " if product.is_visible else "")
+        + (f"{site}i " if stocked else "")
+        + (f"{site}vi" if product.is_visible and stocked else "")
+    )
+
+
+def attribute_terms(product: ProductRecord) -> str:
+    """The attribute index's text: variant SKUs, option values, custom field values, tags (migration 0010).
+
+    Missing values are left out and the four groups joined by one space, then trimmed, exactly as the
+    SQL (``group_concat``/``string_agg`` skip NULL) does, because search reads these terms back.
+    """
+    skus = " ".join(v.sku for v in product.variants if v.sku is not None)
+    options = " ".join(
+        value for v in product.variants for o in v.option_values if (value := o.get("value")) is not None
+    )
+    fields = " ".join(f.value for f in product.custom_fields if f.value is not None)
+    tags = " ".join(product.tags or ())
+    return f"{skus} {options} {fields} {tags}".strip(" ")
+
+
+def _names(session: Session, model, site_id: int, ids: set[str]) -> dict[str, str]:
+    """Names of the site's brands or categories among ``ids``, looked up by their unique key."""
+    wanted = sorted(ids)
+    names: dict[str, str] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        stmt = select(model.platform_id, model.name).where(
+            model.site_id == site_id, model.platform_id.in_(wanted[start : start + _CHUNK])
+        )
+        names.update((platform_id, name or "") for platform_id, name in session.execute(stmt))
+    return names
+
+
+def write_rows(
+    session: Session,
+    site_id: int,
+    new: Iterable[tuple[int, ProductRecord]],
+    payloads: Iterable[tuple[int, ProductRecord]],
+) -> None:
+    """Index the products just inserted (``new``: stored pk and record) and the payloads just inserted
+    (``payloads``: every new or changed product; a changed product's own row is kept by the update trigger).
+    """
+    new, payloads = list(new), list(payloads)
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    if new:
+        brands = _names(session, Brand, site_id, {p.brand_ids[0] for _pk, p in new if p.brand_ids})
+        categories = _names(session, Category, site_id, {c for _pk, p in new for c in p.category_ids})
+        rows = []
+        for pk, p in new:
+            brand = brands.get(p.brand_ids[0], "") if p.brand_ids else ""
+            category_text = " ".join(categories[c] for c in p.category_ids if c in categories)
+            description = (p.description or "")[:DESCRIPTION_CHARS]
+            if postgres:
+                row = (
+                    pk,
+                    site_id,
+                    p.is_visible,
+                    in_stock(p),
+                    p.name,
+                    p.sku or "",
+                    brand,
+                    category_text,
+                    description,
+                )
+            else:
+                row = (pk, sqlite_filters(site_id, p), p.name, p.sku or "", brand, category_text, description)
+            rows.append(row)
+        connection.exec_driver_sql(_PG_PRODUCTS if postgres else _SQLITE_PRODUCTS, rows)
+    if payloads:
+        if postgres:
+            rows = [(pk, site_id, terms, terms) for pk, p in payloads for terms in (attribute_terms(p),)]
+        else:
+            rows = [(pk, f"s{site_id}x", attribute_terms(p)) for pk, p in payloads]
+        connection.exec_driver_sql(_PG_ATTRIBUTES if postgres else _SQLITE_ATTRIBUTES, rows)
