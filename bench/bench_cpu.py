@@ -1,12 +1,13 @@
-"""The worker's CPU per product, stage by stage, without the network: decode, parse, check, store.
+"""The worker's CPU per product, stage by stage, without the network: decode, parse, prepare, store.
 
     .venv/bin/python -m bench.bench_cpu [--products 5000] [--profile] [--database-url URL]
 
 Pages of 250 products are built by the demo store's generator and serialized to the bytes the store
 would send (``include=variants,images,custom_fields``) before any clock starts. Each stage is then timed
 in thread CPU seconds over the same pages, as a sync does them: ``orjson.loads`` of the body, the
-plugin's ``parse_product``, the hub's ``check_product`` (``hub.sync.validate``) and
-``hub.sync.ingest.ingest_products`` with a commit per page into a fresh SQLite file (or ``--database-url``).
+plugin's ``parse_product``, the hub's ``prepare_page`` (``hub.sync.validate``'s check, then serializing
+and hashing: what a sync does on its helper thread) and ``hub.sync.ingest.ingest_products`` with a commit
+per page into a fresh SQLite file (or ``--database-url``).
 The sum is the worker's CPU per product for the sync's own work (HTTP handling and threads excluded), to
 compare with the target of 150 µs per product. ``--profile`` runs the stages under cProfile and prints
 the 30 most expensive functions by own time (``--sort cumulative`` for inclusive time).
@@ -60,10 +61,9 @@ def _stages(bodies: list[bytes], session, site_id: int) -> dict[str, float]:
     from claudery_bigcommerce.parsing import parse_product
 
     from hub.models.base import utcnow
-    from hub.sync.ingest import ingest_products
-    from hub.sync.validate import check_product
+    from hub.sync.ingest import ingest_products, prepare_page
 
-    spent = dict.fromkeys(("decode", "parse", "check", "store"), 0.0)
+    spent = dict.fromkeys(("decode", "parse", "prepare", "store"), 0.0)
     clock = time.thread_time
     for body in bodies:
         t0 = clock()
@@ -71,10 +71,9 @@ def _stages(bodies: list[bytes], session, site_id: int) -> dict[str, float]:
         t1 = clock()
         parsed = [p for p, _errors in map(parse_product, data) if p is not None]
         t2 = clock()
-        checked = [(c, raw) for c, _errors, raw in map(check_product, parsed) if c is not None]
+        ready = prepare_page(parsed)
         t3 = clock()
-        raws = {c.id: raw for c, raw in checked if raw is not None}
-        ingest_products(session, site_id, 1, [c for c, _raw in checked], utcnow(), raws)
+        ingest_products(session, site_id, 1, ready.good, utcnow(), encodings=ready.encodings)
         session.commit()
         t4 = clock()
         for name, seconds in zip(spent, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):

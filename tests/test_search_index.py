@@ -105,3 +105,20 @@ def test_a_changed_product_is_indexed_again_through_the_same_rows(site):
     assert all("new" in row[2] for row in after_change["attributes"])
     _reindex_by_triggers()
     assert _snapshot() == after_change
+
+
+FOLDED = ["Crème Brûlée", "Łódź", "Αθήνα ΆΈΉ", "ﬁne", "Ǆemal", "naïve café", "İstanbul", "STRAßE", "日本語テキスト",
+          "हिन्दी", "עִבְרִית", "مَرْحَبًا", "plain ascii", "", "Ångström — “quoted”"]  # fmt: skip
+
+
+def test_postgresql_folds_indexed_text_as_the_query_side_does(app):
+    """Shoppers' words are folded in Python (``hub.widget.text.fold``); the index must fold the same way."""
+    from hub.widget.text import fold
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite's FTS5 tokenizer folds (remove_diacritics); the SQL fold is PostgreSQL's")
+        folded = [
+            db.session.execute(text("SELECT product_search_fold(:v)"), {"v": v}).scalar() for v in FOLDED
+        ]
+        assert folded == [fold(v) for v in FOLDED]
