@@ -355,8 +355,8 @@ _check_complete()
 
 @dataclass(slots=True)
 class PreparedPage:
-    """A page's products checked and serialized, ready to store: the writer's work that needs no database,
-    so that the sync can do it for the next page while the database stores this one."""
+    """A page's products checked and serialized, ready to store: the part of storing that needs no database
+    (``bench_cpu`` times it apart from the database's part)."""
 
     good: list[ProductRecord]
     errors: list[RecordError]

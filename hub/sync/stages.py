@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,7 +24,6 @@ from hub.models.base import utcnow
 from hub.plugins import PluginHost
 from hub.sync import ingest
 from hub.sync.memory import MALLOC, bulk_gc
-from hub.sync.pipeline import Prepared
 from hub.sync.runs import finish, stored_product_count
 from hub.sync.validate import clean_taxonomy
 
@@ -182,13 +180,13 @@ class Products(Stage):
 def _ingest_pages(walk: Walk, pages) -> bool:
     """Commit each page with the run's counters and cursor; True when the plugin's iterator ran out."""
     run, site = walk.run, walk.site
-    # the next page is checked and hashed on a helper thread while this one is stored (hub.sync.pipeline)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    with Prepared(pages, lambda page: ingest.prepare_page(page.products), scope=app.app_context) as prepared:
-        for page, ready in prepared:
+    try:
+        for page in pages:
             now = utcnow()
             walk.fence()  # first in the page's transaction: nothing is written for a run this worker lost
-            counts, errors = ingest.ingest_page(db.session, site.id, run.id, ready, now, fence=walk.fence)
+            counts, errors = ingest.ingest_page(
+                db.session, site.id, run.id, page.products, now, fence=walk.fence
+            )
             failed = ingest.record_errors(db.session, site.id, run.id, [*page.errors, *errors])
             run.products_seen += counts.created + counts.updated + counts.unchanged
             run.products_created += counts.created
@@ -206,6 +204,10 @@ def _ingest_pages(walk: Walk, pages) -> bool:
             MALLOC.trim()
             if walk.stopping:
                 return False
+    finally:
+        close = getattr(pages, "close", None)
+        if close is not None:
+            close()
     return not walk.stopping
 
 
