@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 import orjson
-from sqlalchemy import JSON, Column, MetaData, Table, delete, insert, select, text, update
+from sqlalchemy import JSON, Column, MetaData, Table, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
@@ -305,40 +304,33 @@ def ingest_products(
     return counts
 
 
+_STORED_PG = (
+    "SELECT id, platform_id, content_hash, archived_at FROM products "
+    "WHERE site_id = %s AND platform_id = ANY(%s)"
+)
+
+
 def _stored(session: Session, site_id: int, ids: list[str]) -> dict[str, tuple[int, str]]:
     """Stored products of the site among ``ids``: platform id → (pk, hash, or "" when archived)."""
     existing: dict[str, tuple[int, str]] = {}
-    with _custom_plans(session):
-        for start in range(0, len(ids), CHUNK):
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        if postgres:
+            # Never prepared: psycopg prepares a statement after five runs, and PostgreSQL's generic plan
+            # for this lookup scanned all of the site's products (30-100 ms a page; with an IN list and
+            # with an array alike); planned for its actual values it is one index probe per id.
+            with session.connection().connection.dbapi_connection.cursor() as cursor:
+                cursor.execute(_STORED_PG, (site_id, chunk), prepare=False)
+                rows = cursor.fetchall()
+        else:
             stmt = select(Product.id, Product.platform_id, Product.content_hash, Product.archived_at).where(
-                Product.site_id == site_id, Product.platform_id.in_(ids[start : start + CHUNK])
+                Product.site_id == site_id, Product.platform_id.in_(chunk)
             )
-            for pk, platform_id, digest, archived_at in session.execute(stmt):
-                existing[platform_id] = (pk, "" if archived_at is not None else digest)
+            rows = session.execute(stmt).all()
+        for pk, platform_id, digest, archived_at in rows:
+            existing[platform_id] = (pk, "" if archived_at is not None else digest)
     return existing
-
-
-@contextmanager
-def _custom_plans(session: Session) -> Iterator[None]:
-    """On PostgreSQL, plan the statements inside for their actual values, then restore the setting.
-
-    psycopg prepares a statement after five runs, and PostgreSQL's generic plan for the lookup by
-    ``IN (...)`` scanned all of the site's products (30-100 ms a page: unchanged products were stored at
-    2,000/s). Only the lookup: the page's inserts keep their prepared plans (planning them again cost more
-    than the search index's own work).
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        yield
-        return
-    before = session.execute(
-        text(
-            "SELECT current_setting('plan_cache_mode'), set_config('plan_cache_mode', 'force_custom_plan', true)"
-        )
-    ).scalar()
-    try:
-        yield
-    finally:
-        session.execute(text("SELECT set_config('plan_cache_mode', :before, true)"), {"before": before})
 
 
 def _check_complete() -> None:
