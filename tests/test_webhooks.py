@@ -165,7 +165,15 @@ def test_change_and_delete_reach_export_and_search_without_a_sync(live):
 
 
 def test_burst_of_1000_changes_is_coalesced_into_few_fetches(live):
-    site = live(products=1200, quota=0, seed=5)
+    # The test's own 1,000 edits are the burst; on a loaded machine its loop pauses longer than the
+    # production quiet time (0.3 s) now and then, which rightly ends a burst. Waits scaled up so that the
+    # coalescing is what is tested, not how steadily this machine runs the loop.
+    waits = {
+        "HUB_WEBHOOK_QUIET_SECONDS": "2",
+        "HUB_WEBHOOK_MAX_WAIT_SECONDS": "4",
+        "HUB_WEBHOOK_BURST_WAIT_SECONDS": "30",
+    }
+    site = live(products=1200, quota=0, seed=5, worker_env=waits)
     site.full_sync()
     ids = sorted(int(p["id"]) for p in site.store.admin.catalog()["products"])[:1000]
     site.store.admin.reset_counts()
