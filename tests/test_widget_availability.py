@@ -15,9 +15,16 @@ SHOP = "https://jar-linen.example"
 
 @pytest.fixture
 def limited_app(database_url, tmp_path):
-    """An app with small widget limits (5 per client, 20 per key) and in-memory counters."""
+    """An app with small widget limits (5 per client, 20 per key, per day) and in-memory counters."""
     app = make_app(
-        database_url, tmp_path, WIDGET_RATE_LIMIT_PER_CLIENT=5, WIDGET_RATE_LIMIT_PER_KEY=20, REDIS_URL=""
+        database_url,
+        tmp_path,
+        WIDGET_RATE_LIMIT_PER_CLIENT=5,
+        WIDGET_RATE_LIMIT_PER_KEY=20,
+        # fixed windows start on the clock: a day-long one, so a flood of 200 requests on a slow machine
+        # does not straddle a window's end (with 60 s it did now and then, and the counts started over)
+        WIDGET_RATE_LIMIT_WINDOW=86400,
+        REDIS_URL="",
     )
     with app.app_context():
         site = make_site("flood@example.com")

@@ -244,6 +244,9 @@ def ingest_products(
     by_id = {p.id: p for p in products}  # a repeated id keeps its last version
     if not by_id:
         return counts
+    # Pending ORM writes (a page's taxonomy) go first: their triggers index the products they name, and the
+    # driver-level statements below would not flush them until the search rows' name lookup.
+    session.flush()
     existing = _stored(session, site_id, list(by_id))
     raws = raw_json or {}
     encoded_already = encodings or {}
