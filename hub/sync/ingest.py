@@ -229,15 +229,13 @@ def ingest_products(
     run_id: int,
     products: list[ProductRecord],
     now: datetime,
-    raw_json: Mapping[str, bytes] | None = None,
     *,
     encodings: Mapping[str, _Encoded] | None = None,
 ) -> IngestCounts:
     """Upsert ``products`` for the site in the session's transaction (the caller commits).
 
-    ``raw_json`` may map a product id to its payload's JSON (what
-    :func:`hub.sync.validate.check_product` returns), so the payload is not serialized again, and
-    ``encodings`` a product id to its serialization (:func:`prepare_page`). The only
+    ``encodings`` may map a product id to its serialization (:func:`prepare_page`, which reuses the JSON
+    the check made), so nothing is serialized again. The only
     writer of new products and payloads: it also writes their search index rows (:mod:`hub.sync.search_index`).
     """
     counts = IngestCounts()
@@ -248,12 +246,11 @@ def ingest_products(
     # driver-level statements below would not flush them until the search rows' name lookup.
     session.flush()
     existing = _stored(session, site_id, list(by_id))
-    raws = raw_json or {}
     encoded_already = encodings or {}
     new_rows, changed_rows, unchanged_pks = [], [], []
     to_write: dict[str, _Encoded] = {}
     for platform_id, product in by_id.items():
-        encoded = encoded_already.get(platform_id) or _Encoded.of(product, raws.get(platform_id))
+        encoded = encoded_already.get(platform_id) or _Encoded.of(product)
         found = existing.get(platform_id)
         if found is None:
             new_rows.append((site_id, platform_id, now, *_values(product, encoded, now, run_id)))
@@ -285,17 +282,14 @@ def ingest_products(
         written.update(changed)
     payloads: list[tuple] = []
     skus: list[tuple[int, int, str]] = []
+    indexed: list[tuple[int, ProductRecord]] = []
     for platform_id, (pk, _digest) in written.items():
         payloads.append(_payload(pk, to_write[platform_id]))
         skus.extend(_skus(pk, by_id[platform_id]))
+        indexed.append((pk, by_id[platform_id]))
     _executemany(session, _INSERT_PAYLOADS, _PAYLOADS, _PAYLOAD_COLUMNS, payloads)
     _executemany(session, _INSERT_SKUS, _SKUS, _SKU_COLUMNS, skus)
-    search_index.write_rows(
-        session,
-        site_id,
-        inserted,
-        [(pk, by_id[platform_id]) for platform_id, (pk, _digest) in written.items()],
-    )
+    search_index.write_rows(session, site_id, inserted, indexed)
     for start in range(0, len(unchanged_pks), CHUNK):
         session.execute(
             update(Product)

@@ -30,8 +30,6 @@ _SQLITE_PRODUCTS = (
     "INSERT INTO product_search (rowid, filters, name, sku, brand, categories, description) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-#: the attribute index's table: SQLite's FTS5 table, PostgreSQL's (indexed by ``postgres``)
-_ATTRIBUTES = ("product_attributes", "product_attribute_search")
 _SQLITE_ATTRIBUTES = "INSERT INTO product_attributes (rowid, filters, terms) VALUES (?, ?, ?)"
 # The document of product_search_refresh (migrations 0004, 0011), from bound values: A name and SKU,
 # B brand, C categories, D description.
@@ -102,20 +100,6 @@ def write_rows(
     new, payloads = list(new), list(payloads)
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
-    # Rows left under these ids (a table emptied without its index, an id reused) are replaced, as the
-    # triggers' refresh (delete, then insert) did: the index never holds two rows for one product.
-    for table, key, rows in (
-        ("product_search", "product_id", new),
-        (_ATTRIBUTES[postgres], "product_id", payloads),
-    ):
-        pks = [pk for pk, _product in rows]
-        for start in range(0, len(pks), _CHUNK):
-            chunk = pks[start : start + _CHUNK]
-            if postgres:
-                connection.exec_driver_sql(f"DELETE FROM {table} WHERE {key} = ANY(%s)", (chunk,))  # noqa: S608
-            else:
-                marks = ", ".join("?" * len(chunk))
-                connection.exec_driver_sql(f"DELETE FROM {table} WHERE rowid IN ({marks})", tuple(chunk))  # noqa: S608
     if new:
         brands = _names(session, Brand, site_id, {p.brand_ids[0] for _pk, p in new if p.brand_ids})
         categories = _names(session, Category, site_id, {c for _pk, p in new for c in p.category_ids})
