@@ -6,7 +6,7 @@ Pages of 250 products are built by the demo store's generator and serialized to 
 would send (``include=variants,images,custom_fields``) before any clock starts. Each stage is then timed
 in thread CPU seconds over the same pages, as a sync does them: ``orjson.loads`` of the body, the
 plugin's ``parse_product``, the hub's ``prepare_page`` (``hub.sync.validate``'s check, then serializing
-and hashing: what a sync does on its helper thread) and ``hub.sync.ingest.ingest_products`` with a commit
+and hashing, ``hub.sync.prepare``: what a sync's fetch process does) and ``hub.sync.ingest.ingest_ready`` with a commit
 per page into a fresh SQLite file (or ``--database-url``).
 The sum is the worker's CPU per product for the sync's own work (HTTP handling and threads excluded), to
 compare with the target of 150 µs per product. ``--profile`` runs the stages under cProfile and prints
@@ -61,7 +61,8 @@ def _stages(bodies: list[bytes], session, site_id: int) -> dict[str, float]:
     from claudery_bigcommerce.parsing import parse_product
 
     from hub.models.base import utcnow
-    from hub.sync.ingest import ingest_products, prepare_page
+    from hub.sync.ingest import ingest_ready
+    from hub.sync.prepare import prepare_page
 
     spent = dict.fromkeys(("decode", "parse", "prepare", "store"), 0.0)
     clock = time.thread_time
@@ -73,7 +74,7 @@ def _stages(bodies: list[bytes], session, site_id: int) -> dict[str, float]:
         t2 = clock()
         ready = prepare_page(parsed)
         t3 = clock()
-        ingest_products(session, site_id, 1, ready.good, utcnow(), encodings=ready.encodings)
+        ingest_ready(session, site_id, 1, ready.ready, utcnow())
         session.commit()
         t4 = clock()
         for name, seconds in zip(spent, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
@@ -20,7 +19,8 @@ from hub.contract import Product as ProductRecord
 from hub.contract import RecordError
 from hub.models import Brand, Category, Product, ProductPayload, ProductVariantSku, SyncError
 from hub.sync import search_index
-from hub.sync.validate import check_product, is_repair
+from hub.sync.prepare import Encoded, PreparedPage, Ready, prepare_page, ready
+from hub.sync.validate import is_repair
 
 log = logging.getLogger(__name__)
 #: SQLite allows 32k bound parameters; chunk IN lists well below that
@@ -93,55 +93,7 @@ class IngestCounts:
     unchanged: int = 0
 
 
-def content_hash(product: ProductRecord) -> str:
-    """A stable hash of everything fetched for a product (dataclasses serialize natively in orjson)."""
-    return _Encoded.of(product).digest
-
-
-@dataclass(slots=True)
-class _Encoded:
-    """A product's hash and the JSON of its payload and children, from one serialization of each."""
-
-    digest: str
-    raw: bytes
-    variants: bytes
-    images: bytes
-    custom_fields: bytes
-
-    @classmethod
-    def of(cls, product: ProductRecord, raw: bytes | None = None) -> _Encoded:
-        """Serialize the payload (unless ``raw`` holds it already: the check serializes it) and the
-        children once, and hash the product with them embedded as fragments: the hashed bytes are
-        exactly those of serializing the whole product, and the pieces are stored as they are.
-
-        No key sorting (it tripled the cost of serializing a payload): dataclasses serialize in field
-        order and a platform's payload in its own order, so a reordering could only cause a needless
-        rewrite. SHA-1 (hardware-accelerated, ~4x faster than BLAKE2b here) only detects change; no
-        secret depends on it.
-        """
-        if raw is None:
-            raw = orjson.dumps(product.raw)
-        variants = orjson.dumps(product.variants)
-        images = orjson.dumps(product.images)
-        fields = orjson.dumps(product.custom_fields)
-        whole = orjson.dumps(
-            replace(
-                product,
-                raw=orjson.Fragment(raw),
-                variants=orjson.Fragment(variants),
-                images=orjson.Fragment(images),
-                custom_fields=orjson.Fragment(fields),
-            )
-        )
-        return cls(hashlib.sha1(whole, usedforsecurity=False).hexdigest(), raw, variants, images, fields)
-
-
-def _thumbnail(product: ProductRecord) -> str | None:
-    images = sorted(product.images, key=lambda i: (not i.is_thumbnail, i.sort_order))
-    return (images[0].thumbnail_url or images[0].url) if images else None
-
-
-#: the columns an ingest writes for every new or changed product, in the order of :func:`_values`
+#: the columns written for every new or changed product: ``Ready.columns``, then the run's own values
 _COLUMNS = (
     "name", "sku", "description", "price", "sale_price", "is_visible", "purchasable", "in_stock",
     "inventory_level", "url", "url_path", "handle", "brand_id", "brand_ids", "category_ids", "tags",
@@ -151,27 +103,12 @@ _COLUMNS = (
 _NEW_COLUMNS = ("site_id", "platform_id", "first_synced_at", *_COLUMNS)
 
 
-def _values(product: ProductRecord, encoded: _Encoded, now: datetime, run_id: int) -> tuple:
-    """A product's values for :data:`_COLUMNS` (a tuple: no dict per row)."""
-    return (
-        product.name, product.sku, product.description, product.price, product.sale_price,
-        product.is_visible, product.purchasable, product.in_stock, product.inventory_level, product.url,
-        product.url_path, product.handle, product.brand_ids[0] if product.brand_ids else None,
-        list(product.brand_ids), list(product.category_ids), list(product.tags), product.date_created,
-        product.date_modified, len(product.variants), _thumbnail(product), encoded.digest, now, run_id, None,
-    )  # fmt: skip
-
-
-def _payload(pk: int, encoded: _Encoded) -> tuple:
+def _payload(pk: int, encoded: Encoded) -> tuple:
     """A product's row of ``product_payloads``, from the JSON serialized while hashing."""
     return (
         pk, _Serialized(encoded.variants), _Serialized(encoded.images), _Serialized(encoded.custom_fields),
         _Serialized(encoded.raw),
     )  # fmt: skip
-
-
-def _skus(pk: int, product: ProductRecord) -> list[tuple[int, int, str]]:
-    return [(pk, n, v.sku) for n, v in enumerate(product.variants) if v.sku is not None]
 
 
 def _bound(dialect, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> list[tuple]:
@@ -224,19 +161,23 @@ def _update_sql(dialect) -> str:
 
 
 def ingest_products(
-    session: Session,
-    site_id: int,
-    run_id: int,
-    products: list[ProductRecord],
-    now: datetime,
-    *,
-    encodings: Mapping[str, _Encoded] | None = None,
+    session: Session, site_id: int, run_id: int, products: list[ProductRecord], now: datetime
 ) -> IngestCounts:
-    """Upsert ``products`` for the site in the session's transaction (the caller commits).
+    """Upsert already checked ``products`` for the site in the session's transaction (the caller commits).
 
-    ``encodings`` may map a product id to its serialization (:func:`prepare_page`, which reuses the JSON
-    the check made), so nothing is serialized again. The only
-    writer of new products and payloads: it also writes their search index rows (:mod:`hub.sync.search_index`).
+    A convenience over :func:`ingest_ready` for callers holding records (a sync prepares its pages with
+    ``hub.sync.prepare.prepare_page``, which also checks them).
+    """
+    return ingest_ready(session, site_id, run_id, [ready(p) for p in products], now)
+
+
+def ingest_ready(
+    session: Session, site_id: int, run_id: int, products: list[Ready], now: datetime
+) -> IngestCounts:
+    """Upsert prepared products for the site in the session's transaction (the caller commits).
+
+    The only writer of new products and payloads: it also writes their search index rows
+    (:mod:`hub.sync.search_index`). Unchanged products (same content hash) only get the run's mark.
     """
     counts = IngestCounts()
     by_id = {p.id: p for p in products}  # a repeated id keeps its last version
@@ -246,20 +187,17 @@ def ingest_products(
     # driver-level statements below would not flush them until the search rows' name lookup.
     session.flush()
     existing = _stored(session, site_id, list(by_id))
-    encoded_already = encodings or {}
-    new_rows, changed_rows, unchanged_pks = [], [], []
-    to_write: dict[str, _Encoded] = {}
+    new_rows, changed_rows, unchanged_pks, changed_ids = [], [], [], []
+    tail = (now, run_id, None)  # synced_at, last_seen_run_id, archived_at
     for platform_id, product in by_id.items():
-        encoded = encoded_already.get(platform_id) or _Encoded.of(product)
         found = existing.get(platform_id)
         if found is None:
-            new_rows.append((site_id, platform_id, now, *_values(product, encoded, now, run_id)))
-            to_write[platform_id] = encoded
-        elif found[1] == encoded.digest:
+            new_rows.append((site_id, platform_id, now, *product.columns, *tail))
+        elif found[1] == product.encoded.digest:
             unchanged_pks.append(found[0])
         else:
-            changed_rows.append((*_values(product, encoded, now, run_id), found[0]))
-            to_write[platform_id] = encoded
+            changed_rows.append((*product.columns, *tail, found[0]))
+            changed_ids.append(platform_id)
 
     # Straight to the driver, one executemany per statement (psycopg pipelines it): no RETURNING, so the
     # new products' ids are read back by their unique key, to key their payloads and variant SKUs.
@@ -272,21 +210,19 @@ def ingest_products(
         connection.exec_driver_sql(
             _update_sql(dialect), _bound(dialect, _PRODUCTS, (*_COLUMNS, "id"), changed_rows)
         )
-        changed = {
-            platform_id: existing[platform_id] for platform_id in to_write if platform_id not in written
-        }
-        pks = [pk for pk, _digest in changed.values()]
+        pks = [row[-1] for row in changed_rows]
         for model in (ProductPayload, ProductVariantSku):  # replaced whole, like the product row
             for start in range(0, len(pks), CHUNK):
                 session.execute(delete(model).where(model.product_id.in_(pks[start : start + CHUNK])))
-        written.update(changed)
+        written.update((platform_id, existing[platform_id]) for platform_id in changed_ids)
     payloads: list[tuple] = []
     skus: list[tuple[int, int, str]] = []
-    indexed: list[tuple[int, ProductRecord]] = []
+    indexed: list[tuple[int, Ready]] = []
     for platform_id, (pk, _digest) in written.items():
-        payloads.append(_payload(pk, to_write[platform_id]))
-        skus.extend(_skus(pk, by_id[platform_id]))
-        indexed.append((pk, by_id[platform_id]))
+        product = by_id[platform_id]
+        payloads.append(_payload(pk, product.encoded))
+        skus.extend((pk, position, sku) for position, sku in product.skus)
+        indexed.append((pk, product))
     _executemany(session, _INSERT_PAYLOADS, _PAYLOADS, _PAYLOAD_COLUMNS, payloads)
     _executemany(session, _INSERT_SKUS, _SKUS, _SKU_COLUMNS, skus)
     search_index.write_rows(session, site_id, inserted, indexed)
@@ -342,30 +278,6 @@ def _check_complete() -> None:
 _check_complete()
 
 
-@dataclass(slots=True)
-class PreparedPage:
-    """A page's products checked and serialized, ready to store: the part of storing that needs no database
-    (``bench_cpu`` times it apart from the database's part)."""
-
-    good: list[ProductRecord]
-    errors: list[RecordError]
-    encodings: dict[str, _Encoded]
-
-
-def prepare_page(products: list) -> PreparedPage:
-    """Check a page's products (``hub.sync.validate``) and serialize and hash the good ones."""
-    good: list[ProductRecord] = []
-    errors: list[RecordError] = []
-    encodings: dict[str, _Encoded] = {}
-    for product in products:
-        cleaned, problems, raw = check_product(product)
-        errors.extend(problems)
-        if cleaned is not None and raw is not None:
-            good.append(cleaned)
-            encodings[cleaned.id] = _Encoded.of(cleaned, raw)  # a repeated id keeps its last version
-    return PreparedPage(good, errors, encodings)
-
-
 def ingest_page(
     session: Session,
     site_id: int,
@@ -384,16 +296,16 @@ def ingest_page(
     that reads before it writes can fail at once on another writer's commit.
     """
     page = products if isinstance(products, PreparedPage) else prepare_page(products)
-    good, errors = page.good, list(page.errors)
+    errors = list(page.errors)
     try:
-        return ingest_products(session, site_id, run_id, good, now, encodings=page.encodings), errors
+        return ingest_ready(session, site_id, run_id, page.ready, now), errors
     except DBAPIError as exc:
         session.rollback()
         log.warning("the database refused a page (%s); storing it one by one", type(exc.orig).__name__)
     total = IngestCounts()
-    for product in good:
+    for product in page.ready:
         try:
-            counts = ingest_products(session, site_id, run_id, [product], now, encodings=page.encodings)
+            counts = ingest_ready(session, site_id, run_id, [product], now)
             fence()
             session.commit()
         except DBAPIError as exc:

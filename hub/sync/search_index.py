@@ -14,15 +14,16 @@ triggers, so ingest (the only writer of new products and payloads) must call :fu
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.contract import Product as ProductRecord
 from hub.models import Brand, Category
 
-#: characters of a description indexed (the triggers' ``substr``/``left`` limit, migration 0004)
-DESCRIPTION_CHARS = 4000
+if TYPE_CHECKING:
+    from hub.sync.prepare import Ready
+
 #: SQLite allows 32k bound parameters; name lookups are chunked well below that
 _CHUNK = 500
 
@@ -44,36 +45,15 @@ _PG_ATTRIBUTES = """INSERT INTO product_attribute_search (product_id, site_id, t
 VALUES (%s, %s, %s, to_tsvector('english', product_search_fold(%s)))"""
 
 
-def in_stock(product: ProductRecord) -> bool:
-    """The index's "in stock": purchasable, and not known to be out of stock (unknown counts as in)."""
-    return bool(product.purchasable) and product.in_stock is not False
-
-
-def sqlite_filters(site_id: int, product: ProductRecord) -> str:
+def sqlite_filters(site_id: int, visible: bool, stocked: bool) -> str:
     """The filter tokens of a live product's ``product_search`` row (the triggers' ``filters``)."""
     site = f"s{site_id}x"
-    stocked = in_stock(product)
     return (
         f"{site} "
-        + (f"{site}v " if product.is_visible else "")
+        + (f"{site}v " if visible else "")
         + (f"{site}i " if stocked else "")
-        + (f"{site}vi" if product.is_visible and stocked else "")
+        + (f"{site}vi" if visible and stocked else "")
     )
-
-
-def attribute_terms(product: ProductRecord) -> str:
-    """The attribute index's text: variant SKUs, option values, custom field values, tags (migration 0010).
-
-    Missing values are left out and the four groups joined by one space, then trimmed, exactly as the
-    SQL (``group_concat``/``string_agg`` skip NULL) does, because search reads these terms back.
-    """
-    skus = " ".join(v.sku for v in product.variants if v.sku is not None)
-    options = " ".join(
-        value for v in product.variants for o in v.option_values if (value := o.get("value")) is not None
-    )
-    fields = " ".join(f.value for f in product.custom_fields if f.value is not None)
-    tags = " ".join(product.tags or ())
-    return f"{skus} {options} {fields} {tags}".strip(" ")
 
 
 def _names(session: Session, model, site_id: int, ids: set[str]) -> dict[str, str]:
@@ -91,42 +71,32 @@ def _names(session: Session, model, site_id: int, ids: set[str]) -> dict[str, st
 def write_rows(
     session: Session,
     site_id: int,
-    new: Iterable[tuple[int, ProductRecord]],
-    payloads: Iterable[tuple[int, ProductRecord]],
+    new: Iterable[tuple[int, Ready]],
+    payloads: Iterable[tuple[int, Ready]],
 ) -> None:
-    """Index the products just inserted (``new``: stored pk and record) and the payloads just inserted
+    """Index the products just inserted (``new``: stored pk and product) and the payloads just inserted
     (``payloads``: every new or changed product; a changed product's own row is kept by the update trigger).
     """
     new, payloads = list(new), list(payloads)
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
     if new:
-        brands = _names(session, Brand, site_id, {p.brand_ids[0] for _pk, p in new if p.brand_ids})
+        brands = _names(session, Brand, site_id, {p.brand_id for _pk, p in new if p.brand_id is not None})
         categories = _names(session, Category, site_id, {c for _pk, p in new for c in p.category_ids})
         rows = []
         for pk, p in new:
-            brand = brands.get(p.brand_ids[0], "") if p.brand_ids else ""
+            brand = brands.get(p.brand_id, "") if p.brand_id is not None else ""
             category_text = " ".join(categories[c] for c in p.category_ids if c in categories)
-            description = (p.description or "")[:DESCRIPTION_CHARS]
             if postgres:
-                row = (
-                    pk,
-                    site_id,
-                    p.is_visible,
-                    in_stock(p),
-                    p.name,
-                    p.sku or "",
-                    brand,
-                    category_text,
-                    description,
-                )
+                row = (pk, site_id, p.visible, p.stocked, p.name, p.sku, brand, category_text, p.description)
             else:
-                row = (pk, sqlite_filters(site_id, p), p.name, p.sku or "", brand, category_text, description)
+                filters = sqlite_filters(site_id, p.visible, p.stocked)
+                row = (pk, filters, p.name, p.sku, brand, category_text, p.description)
             rows.append(row)
         connection.exec_driver_sql(_PG_PRODUCTS if postgres else _SQLITE_PRODUCTS, rows)
     if payloads:
         if postgres:
-            rows = [(pk, site_id, terms, terms) for pk, p in payloads for terms in (attribute_terms(p),)]
+            rows = [(pk, site_id, p.terms, p.terms) for pk, p in payloads]
         else:
-            rows = [(pk, f"s{site_id}x", attribute_terms(p)) for pk, p in payloads]
+            rows = [(pk, f"s{site_id}x", p.terms) for pk, p in payloads]
         connection.exec_driver_sql(_PG_ATTRIBUTES if postgres else _SQLITE_ATTRIBUTES, rows)
