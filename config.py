@@ -51,6 +51,7 @@ class Defaults:
     HUB_SYNC_JOB_TIMEOUT: float = 86400.0
     HUB_SYNC_MAX_ATTEMPTS: float = 4.0  # executions of a run hitting transient platform failures
     HUB_SYNC_RETRY_SECONDS: float = 60.0  # first retry delay; doubles each time
+    HUB_SYNC_FETCH_PROCESS: bool = True  # a child process fetches and prepares pages while the worker stores
     WIDGET_RATE_LIMIT_PER_CLIENT: float = 60.0  # widget API requests per window per shopper
     WIDGET_RATE_LIMIT_PER_KEY: float = 3000.0  # ... and per site key
     WIDGET_RATE_LIMIT_WINDOW: float = 60.0  # seconds

@@ -372,8 +372,9 @@ def _print_full(r: dict[str, Any]) -> None:
     print(f"   CPU: worker {r['worker_cpu_s']} s, demo store {r['demo_store_cpu_s']} s; load average "
           f"{', '.join(f'{x:.1f}' for x in r['load_average'])} on {os.cpu_count()} CPUs")  # fmt: skip
     print(f"   {r['products_per_s']:,.0f} products/s; rate-limit wait {r['rate_limit_wait_s']} s; worker peak "
-          f"RSS {r['worker_peak_rss_mb']} MB (VmHWM; idle {r['worker_idle_rss_mb']} MB); with its RQ scheduler "
-          f"child: peak PSS {r['worker_tree_peak_pss_mb']} MB, RSS sum {r['worker_tree_peak_rss_mb']} MB")  # fmt: skip
+          f"RSS {r['worker_peak_rss_mb']} MB (VmHWM; idle {r['worker_idle_rss_mb']} MB); with its "
+          f"children (fetch process, RQ scheduler): peak PSS {r['worker_tree_peak_pss_mb']} MB, "
+          f"RSS sum {r['worker_tree_peak_rss_mb']} MB")  # fmt: skip
 
 
 def summary_line(result: dict[str, Any]) -> str:
@@ -459,10 +460,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.large and len(results) == 2:
             small, large = (r["full"]["worker_peak_rss_mb"] for r in results)
             ratio = round(large / small, 3)
+            # With a fetch process the worker's own peak tells half the story: the whole tree (worker, its
+            # fetch process, its RQ scheduler) in PSS is the figure held to the target.
+            tree_small, tree_large = (r["full"]["worker_tree_peak_pss_mb"] for r in results)
+            tree_ratio = round(tree_large / tree_small, 3)
             lines.append(
-                f"RSS N=100,000 {large} MB ÷ N=10,000 {small} MB = {ratio} (targets ≤ 1.25 and < 250 MB)"
+                f"memory N=100,000 ÷ N=10,000: worker tree PSS {tree_large} ÷ {tree_small} MB = {tree_ratio}; "
+                f"worker alone (VmHWM) {large} ÷ {small} MB = {ratio} (targets ≤ 1.15 and < 250 MB)"
             )
-            Result("sync-large", {"runs": results, "rss_ratio": ratio}).write("n100000-standard")
+            large_result = {"runs": results, "rss_ratio": ratio, "tree_pss_ratio": tree_ratio}
+            Result("sync-large", large_result).write("n100000-standard")
         if not args.no_ingest:
             from bench import bench_ingest
 

@@ -241,13 +241,14 @@ class RssSampler(threading.Thread):
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its children so far (robust on a busy machine, where
-    wall time also measures the neighbours)."""
+    """User + system CPU seconds of a process and its children so far, the ones still running and the
+    ones it waited for (a sync's fetch process): robust on a busy machine, where wall time also measures
+    the neighbours."""
     import psutil
 
     try:
         proc = psutil.Process(pid)
-        total = sum(proc.cpu_times()[:2])
+        total = sum(proc.cpu_times()[:4])  # user, system, and those of its children that ended
         for child in proc.children(recursive=True):
             try:
                 total += sum(child.cpu_times()[:2])
@@ -408,10 +409,19 @@ def compare_catalog(app, site_id: int, store, chunk: int = 2000) -> Comparison:
 
 
 def start_py_spy(pid: int, path: Path) -> subprocess.Popen:
-    """Sample ``pid`` (all its threads, 250 Hz, native frames off) into ``path`` as collapsed stacks."""
+    """Sample ``pid`` and its children (the fetch process; all threads, 250 Hz, native frames off) into
+    ``path`` as collapsed stacks."""
     path.parent.mkdir(parents=True, exist_ok=True)
     exe = Path(sys.executable).with_name("py-spy")
-    command = [str(exe if exe.exists() else "py-spy"), "record", "--pid", str(pid), "--rate", "250"]
+    command = [
+        str(exe if exe.exists() else "py-spy"),
+        "record",
+        "--pid",
+        str(pid),
+        "--rate",
+        "250",
+        "--subprocesses",
+    ]
     command += ["--format", "raw", "--output", str(path), "--nonblocking"]
     spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(0.5)  # attached before the run is enqueued

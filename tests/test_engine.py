@@ -1,7 +1,11 @@
 """The sync engine against a fake platform built only on the contract, in process (real Redis for jobs).
 
 Each test names the point of the contract it proves: stops in every stage, optional hooks, fenced claims,
-job status, retry accounting, hostile values, taxonomy completeness, settling a walk's count.
+job status, retry accounting, hostile values, taxonomy completeness, settling a walk's count. Each runs
+twice: with product pages fetched in the sync's fetch process (the default, ``hub.sync.fetch_process``)
+and in the worker itself (``HUB_SYNC_FETCH_PROCESS=0``). The few that watch the fake store's memory
+during a walk (its call log, products it deletes mid-walk) run in the worker only: a forked fetch
+process changes its own copy.
 """
 
 from __future__ import annotations
@@ -23,12 +27,15 @@ from tests.conftest import make_app
 from tests.sync_support import unique_queue
 
 
-@pytest.fixture
-def fake_site(database_url, tmp_path, redis_url):
-    """(app, site id, fake store) factory; the fake is the only platform."""
+@pytest.fixture(params=[True, False], ids=["fetch process", "in worker"])
+def fake_site(request, database_url, tmp_path, redis_url):
+    """(app, site id, fake store) factory; the fake is the only platform. ``in_worker=True``: a test that
+    watches the fake's memory during the walk (runs once)."""
     made = []
 
-    def factory(**options):
+    def factory(in_worker: bool = False, **options):
+        if in_worker and request.param:
+            pytest.skip("watches the fake store's memory during the walk: run with the walk in the worker")
         plugin = fake_platform.build(**options)
         app = make_app(
             database_url,
@@ -38,6 +45,7 @@ def fake_site(database_url, tmp_path, redis_url):
             HUB_QUEUE=unique_queue(),
             HUB_SYNC_HEARTBEAT_SECONDS=0.05,
             HUB_SYNC_RETRY_SECONDS=30,
+            HUB_SYNC_FETCH_PROCESS=request.param,
         )
         with app.app_context():
             user = User(email=f"fake{len(made)}@example.com", password_hash="x")
@@ -96,7 +104,7 @@ def live_ids(app, site_id) -> set[str]:
 
 
 def test_full_incremental_and_reconcile_are_exact(fake_site):
-    app, site_id, fake = fake_site()
+    app, site_id, fake = fake_site(in_worker=True)
     run = sync(app, site_id)
     assert run.state == "succeeded", run.error_message
     assert live_ids(app, site_id) == set(fake.products) and run.expected_total == 30
@@ -275,7 +283,7 @@ def test_taxonomy_is_replaced_only_after_a_complete_listing(fake_site):
 
 
 def test_deletions_during_a_walk_are_settled_before_the_verdict(fake_site):
-    app, site_id, fake = fake_site(delete_during_walk=["1", "2"])
+    app, site_id, fake = fake_site(in_worker=True, delete_during_walk=["1", "2"])
     run = sync(app, site_id)
     assert run.state == "succeeded", run.error_message
     assert run.expected_total == 28 and run.stored_total == 28
@@ -284,7 +292,7 @@ def test_deletions_during_a_walk_are_settled_before_the_verdict(fake_site):
 
 def test_inexact_paging_is_repaired_by_fetching_missed_products(fake_site):
     app, site_id, fake = fake_site(
-        capabilities={Capability.LIST_IDS, Capability.FETCH_BY_IDS}, missed_by_walk={"12"}
+        in_worker=True, capabilities={Capability.LIST_IDS, Capability.FETCH_BY_IDS}, missed_by_walk={"12"}
     )
     run = sync(app, site_id)
     assert run.state == "succeeded", run.error_message

@@ -111,6 +111,11 @@ def fetch_products(
       grow with the catalog. ``ProductPage.requests``/``rate_limit_wait`` report the work done.
     * A page may hold no products and still carry a cursor (e.g. to commit progress of a long export):
       the hub commits its cursor like any other page.
+    * The hub may run this iterator in a child process forked for the walk (``HUB_SYNC_FETCH_PROCESS``,
+      on by default): ``context``'s callbacks work as anywhere (they are carried to the worker), the
+      credentials and settings are the run's, but anything the plugin changes in module-level memory stays
+      in that child. Keep a fetch's state in the fetch (as the hooks must anyway: workers are separate
+      processes), and create clients and sessions inside the call, not at import.
     """
 
 
@@ -122,7 +127,7 @@ def fetch_products_by_ids(
 
     Declared by ``Capability.FETCH_BY_IDS``. Ids the platform no longer has are simply not yielded (the
     hub treats them as deleted only if they are also absent from a complete ``list_product_ids``).
-    Pages' ``cursor`` is ignored.
+    Pages' ``cursor`` is ignored. Like ``fetch_products``, it may run in a forked child process.
     """
 
 

@@ -27,7 +27,7 @@ from hub.extensions import db
 from hub.models import RunState, Site, SyncRun
 from hub.models.base import utcnow
 from hub.plugins import current_host
-from hub.sync import jobs, stages
+from hub.sync import fetch_process, jobs, stages
 from hub.sync.plan import plan_stages
 from hub.sync.runs import finish
 
@@ -211,7 +211,14 @@ def _execute(run: SyncRun, heartbeat: Heartbeat, epoch: int) -> str:
         record_usage=usage.record,
     )
     walk = stages.Walk(
-        run=run, site=site, host=host, credentials=creds, context=context, usage=usage, epoch=epoch
+        run=run,
+        site=site,
+        host=host,
+        credentials=creds,
+        context=context,
+        usage=usage,
+        epoch=epoch,
+        fetch_process=bool(current_app.config["HUB_SYNC_FETCH_PROCESS"]) and fetch_process.available(),
     )
     stopped = False
     try:

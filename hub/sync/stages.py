@@ -9,7 +9,8 @@ only after a complete listing.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
@@ -17,12 +18,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hub.contract import Brand as BrandRecord
 from hub.contract import Category as CategoryRecord
-from hub.contract import FetchMode, FetchRequest, PluginContext, RecordError
+from hub.contract import FetchMode, FetchRequest, PluginContext, ProductPage, RecordError
 from hub.extensions import db
 from hub.models import Brand, Category, Product, RunKind, RunState, Site, SyncError, SyncRun
 from hub.models.base import utcnow
 from hub.plugins import PluginHost
-from hub.sync import ingest
+from hub.sync import fetch_process, ingest
 from hub.sync.memory import MALLOC, bulk_gc
 from hub.sync.runs import finish, stored_product_count
 from hub.sync.validate import clean_taxonomy
@@ -49,6 +50,8 @@ class Walk:
     usage: Usage
     #: the epoch this execution claimed; every transaction that writes for the run is fenced by it
     epoch: int = 0
+    #: fetch and prepare product pages in a child process (``HUB_SYNC_FETCH_PROCESS``)
+    fetch_process: bool = False
     _resuming: bool = field(default=True)
 
     def fence(self) -> None:
@@ -67,6 +70,23 @@ class Walk:
         return self.host.call(
             self.site.platform, hook, credentials=self.credentials, context=self.context, **kwargs
         )
+
+    def pages(self, hook: str, **kwargs: Any) -> Iterable[ProductPage]:
+        """The pages of a product hook (``fetch_products``, ``fetch_products_by_ids``): fetched, parsed and
+        prepared in a child process when the walk has one (:mod:`hub.sync.fetch_process`), else here."""
+        if not self.fetch_process:
+            return self.call(hook, **kwargs)
+        host, platform, credentials = self.host, self.site.platform, self.credentials  # read before the fork
+
+        def produce(context: PluginContext) -> Iterable[ProductPage]:
+            return host.call(platform, hook, credentials=credentials, context=context, **kwargs)
+
+        return fetch_process.forked_pages(produce, replace(self.context, save_credentials=self._saved))
+
+    def _saved(self, new: Mapping[str, Any]) -> None:
+        """A plugin's new credentials, saved from the fetch process: later hooks of the run get them too."""
+        self.context.save_credentials(new)
+        self.credentials = dict(new)
 
     def resumes_at(self, stage: Stage) -> bool:
         """False for stages a resumed run already finished (those before its stored stage)."""
@@ -167,7 +187,7 @@ class Products(Stage):
             modified_since=run.modified_since if incremental else None,
             cursor=run.cursor,
         )
-        pages = walk.call("fetch_products", request=request)
+        pages = walk.pages("fetch_products", request=request)
         MALLOC.limit_arenas()  # before a plugin starts fetch threads: see hub.sync.memory
         with bulk_gc():
             finished = _ingest_pages(walk, pages)
@@ -300,7 +320,7 @@ class Verify(Stage):
             )
             return
         for start in range(0, len(missed), 250):
-            pages = walk.call("fetch_products_by_ids", ids=missed[start : start + 250])
+            pages = walk.pages("fetch_products_by_ids", ids=missed[start : start + 250])
             if not _ingest_pages(walk, _without_cursor(pages)):
                 return
 

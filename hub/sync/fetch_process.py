@@ -1,0 +1,237 @@
+"""The product walk's fetching half in a child process: the plugin fetches and parses, the hub checks and
+prepares (``hub.sync.prepare``) there; the worker only stores.
+
+Why a process: all Python of one process shares one interpreter lock. A sync's fetching half (HTTP,
+decoding, the plugin's parsing, the check, serializing and hashing: ~60 % of its CPU) and its storing
+half took turns on one core however many the machine has. In a child they run side by side, and the
+worker gets each page ready to write.
+
+The child is forked (not spawned) when the walk starts: it starts in milliseconds with the plugin loaded
+and the run's credentials and settings, and never touches the parent's database connections
+(``hub.forking`` closes them in every child) or Redis. It talks to the parent over one pipe:
+
+- pages, prepared (``ProductPage`` whose ``products`` is a :class:`~hub.sync.prepare.PreparedPage`),
+  at most one ahead (a page waits in the pipe until the parent reads it: memory stays bounded);
+- the plugin context's callbacks: ``record_usage`` and ``save_credentials`` are sent and run in the parent;
+  ``should_stop`` reads one byte of shared memory the parent sets (cancel, shutdown, a lost run);
+- how it ended: the iterator's end, or its exception (rebuilt in the parent with the child's traceback as
+  a note: a ``PlatformError`` keeps its kind, message and retry time; ``StopRequested`` stays itself).
+
+The child ignores SIGINT and SIGTERM (a terminal's Ctrl-C or a service manager's stop reaches the whole
+group: the parent decides, through the stop byte) and dies with the parent (``PR_SET_PDEATHSIG`` on Linux,
+and a parent-id check at every ``should_stop``), so a killed worker leaves nothing fetching.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import mmap
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
+from typing import Any
+
+from hub import redaction
+from hub.contract import PluginContext, ProductPage
+from hub.sync.memory import MALLOC
+from hub.sync.prepare import prepare_page
+
+log = logging.getLogger(__name__)
+
+PAGE, USAGE, CREDENTIALS, END, ERROR = "page", "usage", "credentials", "end", "error"
+#: how often the parent, waiting for a page, passes its own ``should_stop`` on to the child (it also does
+#: before each message)
+POLL_SECONDS = 0.05
+#: how long a stopping child may take to finish its request and report; then it is killed (it holds no
+#: transaction: nothing is lost but an unsent usage count)
+STOP_GRACE_SECONDS = 5.0
+_PR_SET_PDEATHSIG = 1
+
+
+class FetchProcessDied(RuntimeError):
+    """The fetch process ended without saying how (killed, out of memory, a crash in C code)."""
+
+
+def available() -> bool:
+    """True where a child can be forked (Linux, macOS); elsewhere a sync fetches in the worker."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def forked_pages(
+    produce: Callable[[PluginContext], Iterable[ProductPage]], context: PluginContext
+) -> Iterator[ProductPage]:
+    """Run ``produce`` (a plugin's page iterator, given the context to use) in a forked child and yield its
+    pages, each already prepared; the child's callbacks run on ``context`` in this process.
+
+    Closing the iterator (or leaving it on an exception) stops the child and waits for it briefly.
+    """
+    fork = multiprocessing.get_context("fork")
+    receiver, sender = fork.Pipe(duplex=False)
+    stop = mmap.mmap(-1, 1)  # anonymous and shared: the parent's writes are the child's reads
+    parent = os.getpid()
+    gc.freeze()  # the child's collector then leaves the inherited objects (and their pages) alone
+    try:
+        process = fork.Process(
+            target=_child, args=(produce, context, sender, stop, parent), name="hub-fetch", daemon=True
+        )
+        process.start()
+    finally:
+        gc.unfreeze()
+    sender.close()
+    try:
+        while True:
+            kind, body = _receive(receiver, process, context, stop)
+            if kind == PAGE:
+                yield body
+            elif kind == END:
+                return
+            elif kind == ERROR:
+                raise _rebuild(*body)
+            else:
+                _callback(context, kind, body)
+    finally:
+        _finish(receiver, process, context, stop)
+
+
+def _callback(context: PluginContext, kind: str, body: Any) -> None:
+    if kind == USAGE:
+        context.record_usage(**body)
+    elif kind == CREDENTIALS:
+        context.save_credentials(body)
+
+
+def _receive(receiver, process, context: PluginContext, stop: mmap.mmap) -> tuple[str, Any]:
+    """The child's next message; passes a stop on while waiting."""
+    while True:
+        if context.should_stop():
+            stop[0] = 1
+        if receiver.poll(POLL_SECONDS):
+            break
+        if not process.is_alive() and not receiver.poll():
+            raise _died(process)
+    try:
+        return _load(receiver.recv_bytes())
+    except EOFError:
+        raise _died(process) from None
+
+
+def _load(data: bytes) -> Any:
+    """A message of our own forked child, from the pipe only the two processes hold. Pickled objects, not
+    platform bytes: whatever a platform sent is already strings and numbers in them."""
+    return pickle.loads(data)  # noqa: S301
+
+
+def _died(process) -> FetchProcessDied:
+    process.join(1.0)
+    return FetchProcessDied(
+        f"the sync's fetch process ended unexpectedly (exit code {process.exitcode}); "
+        "the products stored so far are kept"
+    )
+
+
+def _finish(receiver, process, context: PluginContext, stop: mmap.mmap) -> None:
+    """Stop the child and wait for it, still running its callbacks (pages after a stop are dropped: a
+    resume starts at the last committed page)."""
+    stop[0] = 1
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    try:
+        while process.is_alive() and time.monotonic() < deadline:
+            if not receiver.poll(POLL_SECONDS):
+                continue
+            kind, body = _load(receiver.recv_bytes())
+            if kind in (USAGE, CREDENTIALS):
+                _callback(context, kind, body)
+    except (EOFError, OSError):
+        pass  # the child closed its end: it is exiting
+    finally:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            log.warning("the sync's fetch process did not stop within %.0f s; killed", STOP_GRACE_SECONDS)
+            process.kill()
+            process.join()
+        receiver.close()
+        stop.close()
+
+
+def _child(produce, context: PluginContext, sender, stop: mmap.mmap, parent: int) -> None:
+    """The child's whole life: fetch, prepare, send; then report how it ended."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    lock = threading.Lock()  # record_usage and save_credentials may come from the plugin's threads
+
+    def send(kind: str, body: Any) -> None:
+        data = pickle.dumps((kind, body), protocol=pickle.HIGHEST_PROTOCOL)
+        with lock:
+            sender.send_bytes(data)
+
+    def should_stop() -> bool:
+        return stop[0] == 1 or os.getppid() != parent
+
+    def record_usage(**usage: float) -> None:
+        send(USAGE, usage)
+
+    def save_credentials(new: Mapping[str, Any]) -> None:
+        # The parent stores them (and keeps the secret ones out of its logs); this process's logs need the
+        # same: without the schema here, every longer value is treated as secret.
+        redaction.register(*(v for v in new.values() if isinstance(v, str) and len(v) >= 8))
+        send(CREDENTIALS, dict(new))
+
+    mine = replace(
+        context, should_stop=should_stop, record_usage=record_usage, save_credentials=save_credentials
+    )
+    pages = None
+    try:
+        pages = produce(mine)
+        for page in pages or ():
+            send(PAGE, replace(page, products=prepare_page(page.products)))
+            MALLOC.trim()
+            if should_stop():
+                break
+        ending: tuple[str, Any] = (END, None)
+    except BaseException as exc:  # everything is reported: the parent decides what it means
+        ending = (ERROR, _portable(exc))
+    finally:
+        with contextlib.suppress(Exception):
+            close = getattr(pages, "close", None)
+            if close is not None:
+                close()  # the plugin's own threads and sessions end here
+    with contextlib.suppress(OSError):  # the parent may be gone, or closing after a stop
+        send(*ending)
+    sender.close()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (elsewhere ``should_stop`` notices)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _portable(exc: BaseException) -> tuple[type, tuple, dict, str]:
+    """An exception as (class, args, attributes, traceback text), rebuilt without calling its ``__init__``
+    (``PlatformError`` takes arguments its ``args`` do not hold); a plain RuntimeError if it cannot travel."""
+    text = "".join(traceback.format_exception(exc))
+    parts = (type(exc), tuple(exc.args), dict(getattr(exc, "__dict__", {})), text)
+    try:
+        _rebuild(*_load(pickle.dumps(parts)))
+    except Exception:  # an attribute or argument that does not pickle, or a class defined in a function
+        return RuntimeError, (f"{type(exc).__name__}: {exc}",), {}, text
+    return parts
+
+
+def _rebuild(cls: type, args: tuple, state: dict, text: str) -> BaseException:
+    exc = cls.__new__(cls)
+    BaseException.__init__(exc, *args)
+    exc.__dict__.update(state)
+    exc.add_note("in the sync's fetch process:\n" + text.rstrip())
+    return exc
