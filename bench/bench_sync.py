@@ -235,8 +235,10 @@ def run_scenario(
         sampler.reset()
         spy = start_py_spy(pid, profile_to) if profile_to else None
         cpu_worker, cpu_store = cpu_seconds(pid), cpu_seconds(store.process.pid)
+        stolen = common.steal_seconds()
         run, enqueued = _sync(app, site_id, RunKind.FULL)
         cpu_worker, cpu_store = cpu_seconds(pid) - cpu_worker, cpu_seconds(store.process.pid) - cpu_store
+        stolen = common.steal_seconds() - stolen
         if spy is not None:
             stop_py_spy(spy, profile_to)
         counts = store.admin.request_counts()
@@ -272,6 +274,7 @@ def run_scenario(
             "worker_cpu_us_per_product": round(cpu_worker / s.products * 1e6, 1),
             "demo_store_cpu_s": round(cpu_store, 2),
             "load_average": os.getloadavg(),
+            "cpu_stolen_s": round(stolen, 2),
             "worker_idle_rss_mb": round(idle_rss, 1),
             "worker_peak_rss_mb": round(full_hwm or 0.0, 1),
             "worker_tree_peak_rss_mb": round(tree_rss, 1),
@@ -369,7 +372,8 @@ def _print_full(r: dict[str, Any]) -> None:
     print(f"   requests: {r['requests_products']} product listings, {r['requests_all']} in all; R = {r['R']}; "
           f"requests ÷ R = {r['requests_over_R']} "
           f"({r['requests_all_over_R']} counting categories and brands)")  # fmt: skip
-    print(f"   CPU: worker {r['worker_cpu_s']} s, demo store {r['demo_store_cpu_s']} s; load average "
+    print(f"   CPU: worker {r['worker_cpu_s']} s, demo store {r['demo_store_cpu_s']} s, taken by the hypervisor "
+          f"{r['cpu_stolen_s']} s (steal, all CPUs); load average "
           f"{', '.join(f'{x:.1f}' for x in r['load_average'])} on {os.cpu_count()} CPUs")  # fmt: skip
     print(f"   {r['products_per_s']:,.0f} products/s; rate-limit wait {r['rate_limit_wait_s']} s; worker peak "
           f"RSS {r['worker_peak_rss_mb']} MB (VmHWM; idle {r['worker_idle_rss_mb']} MB); with its "
@@ -385,9 +389,10 @@ def summary_line(result: dict[str, Any]) -> str:
         f"{f['state']} wall {f['wall_s']:.2f}s (run {f['wall_run_s']:.2f}s) "
         f"floor {f['floor_share_s']:.2f}s (full quota {f['floor_full_s']:.2f}s) "
         f"wall/floor {f['wall_over_floor']} (full quota {f['wall_over_floor_full_quota']}) | "
-        f"CPU {f['worker_cpu_us_per_product']:.0f} µs/product | "
+        f"CPU {f['worker_cpu_us_per_product']:.0f} µs/product (steal {f.get('cpu_stolen_s', 0)}s) | "
         f"req {f['requests_products']}/{f['R']}={f['requests_over_R']} "
-        f"(all {f['requests_all']}) | {f['products_per_s']:,.0f} p/s | RSS {f['worker_peak_rss_mb']}MB | "
+        f"(all {f['requests_all']}) | {f['products_per_s']:,.0f} p/s | RSS {f['worker_peak_rss_mb']}MB "
+        f"(tree PSS {f['worker_tree_peak_pss_mb']}MB) | "
         f"equal {f['catalog_equal']}"
     )
     if i:

@@ -476,6 +476,17 @@ class ResultFile:
         return path
 
 
+def steal_seconds() -> float:
+    """CPU seconds the hypervisor gave to other guests so far, all CPUs (``/proc/stat``'s steal; 0 where
+    there is none). A virtual machine's neighbours can take a large share of its CPUs for seconds at a
+    time: a run that lost CPU this way says so next to its wall time."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def machine() -> dict[str, Any]:
     """Facts that make results comparable: CPUs, Python, git commit."""
     try:

@@ -69,6 +69,8 @@ def fake_site(request, database_url, tmp_path, redis_url):
             for table in reversed(db.metadata.sorted_tables):
                 db.session.execute(table.delete())
             db.session.commit()
+            db.session.remove()
+            db.engine.dispose()  # each app has its own pool: PostgreSQL's 100 connections run out otherwise
 
 
 def sync(app, site_id, kind=RunKind.FULL) -> SyncRun:

@@ -37,6 +37,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from hub import redaction
@@ -75,6 +76,7 @@ def forked_pages(
     """
     fork = multiprocessing.get_context("fork")
     receiver, sender = fork.Pipe(duplex=False)
+    _widen(sender)
     stop = mmap.mmap(-1, 1)  # anonymous and shared: the parent's writes are the child's reads
     parent = os.getpid()
     gc.freeze()  # the child's collector then leaves the inherited objects (and their pages) alone
@@ -99,6 +101,16 @@ def forked_pages(
                 _callback(context, kind, body)
     finally:
         _finish(receiver, process, context, stop)
+
+
+def _widen(connection) -> None:
+    """A page (~3 MB) crosses a 64 KiB pipe in ~50 turns of both processes; Linux lets a pipe hold up to
+    ``/proc/sys/fs/pipe-max-size`` (1 MiB by default), so ask for that (elsewhere, keep the default)."""
+    with contextlib.suppress(Exception):
+        import fcntl
+
+        limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, min(limit, 1 << 20))
 
 
 def _callback(context: PluginContext, kind: str, body: Any) -> None:

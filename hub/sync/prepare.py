@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import orjson
 
@@ -21,9 +22,9 @@ from hub.sync.validate import check_product
 DESCRIPTION_CHARS = 4000
 
 
-@dataclass(slots=True)
-class Encoded:
-    """A product's hash and the JSON of its payload and children, from one serialization of each."""
+class Encoded(NamedTuple):
+    """A product's hash and the JSON of its payload and children, from one serialization of each (a tuple:
+    it crosses from the fetch process to the worker, and tuples are the cheapest to unpickle)."""
 
     digest: str
     raw: bytes
@@ -84,9 +85,9 @@ def attribute_terms(product: ProductRecord) -> str:
     return f"{skus} {options} {fields} {tags}".strip(" ")
 
 
-@dataclass(slots=True)
-class Ready:
-    """One checked product as ingest writes it: its column values, payload JSON, variant SKUs, search text."""
+class Ready(NamedTuple):
+    """One checked product as ingest writes it: its column values, payload JSON, variant SKUs, search text
+    (a tuple, like :class:`Encoded`)."""
 
     id: str
     #: the values of ``hub.sync.ingest.COLUMNS`` up to the content hash (ingest adds the run's own)
