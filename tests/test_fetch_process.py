@@ -213,6 +213,7 @@ def test_a_killed_worker_leaves_no_fetch_process_behind(tmp_path):
         assert _wait_for(lambda: pid_file.exists() and pid_file.read_text().strip() != "")
         child = int(pid_file.read_text())
         assert _alive(child)
+        assert Path(f"/proc/{child}/comm").read_text().strip() == "hub-fetch"  # what an operator sees
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
         assert _wait_for(lambda: not _alive(child), 10.0)

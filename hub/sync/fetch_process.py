@@ -55,6 +55,7 @@ POLL_SECONDS = 0.05
 #: transaction: nothing is lost but an unsent usage count)
 STOP_GRACE_SECONDS = 5.0
 _PR_SET_PDEATHSIG = 1
+_PR_SET_NAME = 15
 
 
 class FetchProcessDied(RuntimeError):
@@ -175,7 +176,7 @@ def _finish(receiver, process, context: PluginContext, stop: mmap.mmap) -> None:
 
 def _child(produce, context: PluginContext, sender, stop: mmap.mmap, parent: int) -> None:
     """The child's whole life: fetch, prepare, send; then report how it ended."""
-    _die_with_parent()
+    _settle_as_child()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     lock = threading.Lock()  # record_usage and save_credentials may come from the plugin's threads
@@ -221,12 +222,15 @@ def _child(produce, context: PluginContext, sender, stop: mmap.mmap, parent: int
     sender.close()
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies (elsewhere ``should_stop`` notices)."""
+def _settle_as_child() -> None:
+    """Ask Linux to kill this process when its parent dies (elsewhere ``should_stop`` notices), and name it
+    ``hub-fetch`` in ``top`` and ``ps -o comm`` so that an operator can tell it from the worker."""
     with contextlib.suppress(Exception):
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        libc.prctl(_PR_SET_NAME, b"hub-fetch")
 
 
 def _portable(exc: BaseException) -> tuple[type, tuple, dict, str]:
