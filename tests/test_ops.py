@@ -52,10 +52,13 @@ def _runs(app) -> dict[str, int]:
             for label, state, extra in (
                 ("ok", "succeeded", {}),
                 ("failed", "failed", {"error_message": "Token revoked"}),
-                ("stuck", "running", {"heartbeat_at": old, "created_at": old, "active_site_id": site.id}),
+                ("stuck", "running", {"heartbeat_at": old, "active_site_id": site.id}),
             ):
                 run = SyncRun(
                     site_id=site.id,
+                    # all created at the same moment: the usage page groups by day, and "now" and "two hours
+                    # ago" are different days between midnight and 02:00 UTC
+                    created_at=old,
                     kind="full",
                     state=state,
                     started_at=utcnow() - timedelta(seconds=30),
