@@ -94,6 +94,7 @@ def forked_pages(
             kind, body = _receive(receiver, process, context, stop)
             if kind == PAGE:
                 yield body
+                del body  # the stored page is not kept while the next one is awaited
             elif kind == END:
                 return
             elif kind == ERROR:
@@ -206,6 +207,9 @@ def _child(produce, context: PluginContext, sender, stop: mmap.mmap, parent: int
         pages = produce(mine)
         for page in pages or ():
             send(PAGE, replace(page, products=prepare_page(page.products)))
+            # The page's parsed records (~10 MB) must not live on while the next one is awaited; the loop
+            # variable would keep them until then.
+            del page
             MALLOC.trim()
             if should_stop():
                 break

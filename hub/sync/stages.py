@@ -221,6 +221,7 @@ def _ingest_pages(walk: Walk, pages) -> bool:
             run.cursor = page.cursor
             walk.usage.drain(run)
             db.session.commit()  # products, counters and cursor together, or nothing (fenced by epoch)
+            del page  # not kept (a page's records are megabytes) while the next one is fetched
             MALLOC.trim()
             if walk.stopping:
                 return False
