@@ -52,10 +52,11 @@ PRODUCTS_PATH = "/v3/catalog/products"
 
 @dataclass
 class Batch:
-    """One listing request, completed and parsed (built on a worker thread)."""
+    """One listing request, completed (built on a worker thread); parsed only when it is yielded, so the
+    pages fetched ahead hold their records once, not also as contract objects (~3-5 MB a page)."""
 
     ids: list[int]  #: readable ids, in the order received
-    products: list[Product]
+    records: list[Any]  #: the listing's ``data``, truncated sub-resources completed
     errors: list[RecordError]
     total: int | None  #: meta.pagination.total
     count: int  #: records received
@@ -125,7 +126,7 @@ class ProductFetch:
                 "BigCommerce answered the product listing without a list of products. Try again later; "
                 "if it persists, check the BIGCOMMERCE_API_URL setting.",
             )
-        batch = Batch(ids=[], products=[], errors=[], total=_total(body), count=len(data), stats=stats)
+        batch = Batch(ids=[], records=data, errors=[], total=_total(body), count=len(data), stats=stats)
         for raw in data:
             if isinstance(raw, dict):
                 rid = raw.get("id")
@@ -134,10 +135,6 @@ class ProductFetch:
                     keys = incomplete_subresources(raw, self.settings.subresource_limit)
                     if keys:
                         complete_product(self.client, raw, keys, stats)
-            product, errors = parse_product(raw)
-            if product is not None:
-                batch.products.append(product)
-            batch.errors.extend(errors)
         return batch
 
     def _check_range(self, batch: Batch, after: int, before: int | None) -> None:
@@ -161,9 +158,16 @@ class ProductFetch:
         stats.add(self._pending)
         stats.add(batch.stats)
         self._pending = CallStats()
+        products: list[Product] = []
+        errors = list(batch.errors)
+        for raw in batch.records:
+            product, problems = parse_product(raw)
+            if product is not None:
+                products.append(product)
+            errors.extend(problems)
         return ProductPage(
-            products=batch.products,
-            errors=batch.errors,
+            products=products,
+            errors=errors,
             cursor=cursor.encode() if cursor is not None else None,
             total=total,
             rate_limit_wait=round(stats.rate_limit_wait, 3),
