@@ -124,7 +124,7 @@ class Gunicorn:
             try:
                 if requests.get(f"{self.base}/healthz", timeout=2).ok:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or not answering yet
                 time.sleep(0.2)
             if time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not start")

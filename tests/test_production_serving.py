@@ -63,7 +63,7 @@ def test_gunicorn_workers_share_metrics(tmp_path, redis_url):
             try:
                 if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or not answering yet
                 pass
             assert time.monotonic() < deadline and server.poll() is None, "gunicorn did not start"
             time.sleep(0.3)

@@ -95,7 +95,7 @@ def test_a_signal_stops_every_child_quietly(tmp_path, signum):
             try:
                 assert requests.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or not answering yet
                 time.sleep(0.1)
         time.sleep(1.5)  # the worker has started its own children (RQ's scheduler)
         children = _children(proc.pid)
