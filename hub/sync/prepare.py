@@ -60,11 +60,6 @@ class Encoded(NamedTuple):
         return cls(hashlib.sha1(whole, usedforsecurity=False).hexdigest(), raw, variants, images, fields)
 
 
-def content_hash(product: ProductRecord) -> str:
-    """A stable hash of everything fetched for a product (dataclasses serialize natively in orjson)."""
-    return Encoded.of(product).digest
-
-
 def in_stock(product: ProductRecord) -> bool:
     """The search index's "in stock": purchasable, and not known to be out of stock (unknown counts as in)."""
     return bool(product.purchasable) and product.in_stock is not False

@@ -57,7 +57,6 @@ class Batch:
 
     ids: list[int]  #: readable ids, in the order received
     records: list[Any]  #: the listing's ``data``, truncated sub-resources completed
-    errors: list[RecordError]
     total: int | None  #: meta.pagination.total
     count: int  #: records received
     stats: CallStats = field(default_factory=CallStats)
@@ -126,7 +125,7 @@ class ProductFetch:
                 "BigCommerce answered the product listing without a list of products. Try again later; "
                 "if it persists, check the BIGCOMMERCE_API_URL setting.",
             )
-        batch = Batch(ids=[], records=data, errors=[], total=_total(body), count=len(data), stats=stats)
+        batch = Batch(ids=[], records=data, total=_total(body), count=len(data), stats=stats)
         for raw in data:
             if isinstance(raw, dict):
                 rid = raw.get("id")
@@ -159,7 +158,7 @@ class ProductFetch:
         stats.add(batch.stats)
         self._pending = CallStats()
         products: list[Product] = []
-        errors = list(batch.errors)
+        errors: list[RecordError] = []
         for raw in batch.records:
             product, problems = parse_product(raw)
             if product is not None:
@@ -241,7 +240,7 @@ class ProductFetch:
                 start = 2
             else:
                 if expected <= 0:
-                    yield self._page(Batch([], [], [], expected, 0), None, total)
+                    yield self._page(Batch([], [], expected, 0), None, total)
                     return
                 start = 1
             restart_after = yield from self._parallel(query_after, after, before, start, expected, total)
