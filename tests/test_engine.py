@@ -10,6 +10,7 @@ process changes its own copy.
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -272,6 +273,21 @@ def test_hostile_values_fail_only_their_products(fake_site):
         assert "\x00" not in str(stored["10"].raw) and errors["10"].startswith("Repaired")
         assert "not a plausible price" in errors["3"] and "longer than 255" in errors["4"]
         assert "out of range" in errors["5"] and "name is missing" in errors["7"]
+
+
+def test_a_walk_leaves_no_garbage_per_page(fake_site):
+    """Memory flat in the catalog's size: what a stored page leaves behind (the reference cycles of its
+    queries) is collected with the page, not after ~100,000 products (the walk's collector threshold)."""
+    blocks: list[int] = []
+    app, site_id, fake = fake_site(in_worker=True, size=3000, page_size=50)
+    fake.events["products"] = lambda: blocks.append(sys.getallocatedblocks())  # as each page is asked for
+    assert sync(app, site_id).state == "succeeded"
+    assert len(blocks) == 58
+    # Means over ten pages each (a bounded cache filling and emptying moves single samples by ~100); the
+    # cycles left uncollected were 1.7 per product, what remains ~0.2.
+    early, late = sum(blocks[5:15]) / 10, sum(blocks[-10:]) / 10
+    growth = (late - early) / ((len(blocks) - 5 - 10) * 50)
+    assert growth < 0.6, f"{growth:.2f} Python objects left behind per product stored"
 
 
 def test_taxonomy_is_replaced_only_after_a_complete_listing(fake_site):

@@ -64,3 +64,18 @@ def bulk_gc() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*previous)
+
+
+def page_done() -> None:
+    """A page is stored: collect its cyclic garbage, then give the freed memory back.
+
+    Under :func:`bulk_gc` the collector runs only after ``WALK_GC_THRESHOLD`` net new containers, and a
+    page nets only a few (what it allocates is freed by reference counting), except for the reference
+    cycles its queries leave (~1.5 objects per product): they piled up for ~100,000 products before the
+    first collection, so the worker's memory grew with the catalog (+12 MB of Python objects per 100,000
+    products in ingest alone). Collected here, only the young generation is looked at (a stored page's
+    survivors: measured 0.06 ms a page), and memory stays flat in N. (A fetch process leaves no cycles:
+    9 objects in a whole 10,000-product walk, so it only trims.)
+    """
+    gc.collect(0)
+    MALLOC.trim()

@@ -24,7 +24,7 @@ from hub.models import Brand, Category, Product, RunKind, RunState, Site, SyncEr
 from hub.models.base import utcnow
 from hub.plugins import PluginHost
 from hub.sync import fetch_process, ingest
-from hub.sync.memory import MALLOC, bulk_gc
+from hub.sync.memory import MALLOC, bulk_gc, page_done
 from hub.sync.runs import finish, stored_product_count
 from hub.sync.validate import clean_taxonomy
 
@@ -222,7 +222,7 @@ def _ingest_pages(walk: Walk, pages) -> bool:
             walk.usage.drain(run)
             db.session.commit()  # products, counters and cursor together, or nothing (fenced by epoch)
             del page  # not kept (a page's records are megabytes) while the next one is fetched
-            MALLOC.trim()
+            page_done()
             if walk.stopping:
                 return False
     finally:
