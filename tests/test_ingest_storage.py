@@ -5,18 +5,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import fields, replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, select, text
 
 from hub import create_app
 from hub.contract import CustomField, Image, Variant
+from hub.contract import Product as ProductRecord
 from hub.extensions import db
 from hub.models import Product, ProductVariantSku
 from hub.models.base import utcnow
 from hub.models.catalog import products_with_variant_sku
 from hub.sync import ingest
+from hub.sync.prepare import ready
 from tests.conftest import TEST_KEY
 from tests.widget_support import make_site, product
 
@@ -89,6 +92,40 @@ def test_variant_sku_lookup_follows_changes_and_stays_within_the_site(app):
         assert [p.platform_id for p in products_with_variant_sku(site.id, "MUG-GREEN")] == ["1"]
         assert [p.site_id for p in products_with_variant_sku(other.id, "MUG-BLUE")] == [other.id]
         assert _store(site.id, [renamed], run_id=3).unchanged == 1
+
+
+def _other(value, name: str):
+    """A value of the field's kind that differs from ``value``."""
+    if isinstance(value, bool) or (value is None and name in ("in_stock",)):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, datetime):
+        return value + timedelta(seconds=1)
+    if isinstance(value, dict):
+        return {**value, "extra": 1}
+    if name == "variants":
+        return [*value, Variant(id="19", sku="X")]
+    if name == "images":
+        return [*value, Image(id="29", url="https://cdn.example/x.jpg")]
+    if name == "custom_fields":
+        return [*value, CustomField(name="Glaze", value="Matte")]
+    if isinstance(value, list):
+        return [*value, "9"]
+    if name in ("date_created", "date_modified"):
+        return datetime(2026, 1, 1, tzinfo=UTC)
+    return (value or "") + "x"
+
+
+@pytest.mark.parametrize("name", [f.name for f in fields(ProductRecord) if f.name != "id"])
+def test_the_content_hash_changes_with_every_stored_field(name):
+    """An unchanged product is never rewritten, so the hash must cover every field of the contract's
+    product (a field added to it without being hashed would never reach the database again)."""
+    base = _mug(1, date_modified=datetime(2026, 2, 1, tzinfo=UTC), inventory_level=3)
+    digest = ready(base).encoded.digest
+    assert ready(replace(base)).encoded.digest == digest
+    changed = replace(base, **{name: _other(getattr(base, name), name)})
+    assert ready(changed).encoded.digest != digest
 
 
 @contextmanager

@@ -338,12 +338,15 @@ def check_product(product: Any) -> tuple[Product | None, list[RecordError], byte
             custom_fields=_children(product.custom_fields, "custom field", _field, fix, skipped),
         )
         changes["raw"], raw_json = _raw(product.raw, fix)  # last, as its problems are reported last
-        cleaned = dataclasses.replace(product, **changes)
     except Invalid as exc:
         return None, [RecordError(safe_id, f"{exc}; the product was not stored")], None
-    if cleaned.price is None:
-        prices = [Decimal(v.price) for v in cleaned.variants if v.price is not None]
-        cleaned.price = format(min(prices), "f") if prices else None  # priced only on its variants
+    if changes["price"] is None:
+        prices = [Decimal(v.price) for v in changes["variants"] if v.price is not None]
+        changes["price"] = format(min(prices), "f") if prices else None  # priced only on its variants
+    # The plugin's own record when the check kept every value (the common case): copying a dataclass of
+    # 22 fields cost more than checking them all.
+    kept = all(getattr(product, name) is value for name, value in changes.items())
+    cleaned = product if kept else dataclasses.replace(product, **changes)
     errors = [RecordError(pid, message) for message in skipped]
     if fix.notes:
         errors.append(RecordError(pid, "Repaired: " + "; ".join(dict.fromkeys(fix.notes)) + "."))
