@@ -244,19 +244,26 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process and its children so far, the ones still running and the
     ones it waited for (a sync's fetch process): robust on a busy machine, where wall time also measures
     the neighbours."""
+    return sum(cpu_split(pid))
+
+
+def cpu_split(pid: int) -> tuple[float, float]:
+    """(the process's own, its children's) user + system CPU seconds so far; children are the ones still
+    running and the ones it waited for. ((0, 0) when it is gone.)"""
     import psutil
 
     try:
         proc = psutil.Process(pid)
-        total = sum(proc.cpu_times()[:4])  # user, system, and those of its children that ended
+        times = proc.cpu_times()
+        children = times[2] + times[3]  # the children that ended and were waited for
         for child in proc.children(recursive=True):
             try:
-                total += sum(child.cpu_times()[:2])
+                children += sum(child.cpu_times()[:2])
             except psutil.Error:
                 continue
-        return total
+        return times[0] + times[1], children
     except psutil.Error:
-        return 0.0
+        return 0.0, 0.0
 
 
 # ----- ground truth, streamed ---------------------------------------------------------------------
