@@ -40,7 +40,7 @@ class Encoded(NamedTuple):
         parts cannot run into each other; the product id is the row's key, not hashed.
 
         Hashing the stored bytes, not a serialization of the whole record (which serialized the payload
-        and children a second time), cost ~40 µs less per product. No key sorting (it tripled the cost
+        and children a second time), cost ~20-30 µs less per product. No key sorting (it tripled the cost
         of serializing a payload): a platform's reordering could only cause a needless rewrite. SHA-1
         (hardware-accelerated, ~4x faster than BLAKE2b here) only detects change; no secret depends on it.
         """
