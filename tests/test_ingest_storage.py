@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -127,6 +127,33 @@ def test_the_content_hash_changes_with_every_stored_field(name):
     assert ready(replace(base)).encoded.digest == digest
     changed = replace(base, **{name: _other(getattr(base, name), name)})
     assert ready(changed).encoded.digest != digest
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 12, 3, 7, 41, 45, 123456, tzinfo=UTC),
+        datetime(2026, 12, 3, 7, 41, 45, tzinfo=UTC),  # no microseconds: still six zeros
+        datetime(2026, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=5, minutes=30))),  # the day before in UTC
+        datetime(2026, 3, 1, 23, 0, tzinfo=timezone(timedelta(hours=-2))),
+        datetime(5, 2, 3, 4, 5, 6, 7, tzinfo=UTC),  # a year below 1000 is zero-padded
+        None,
+    ],
+)
+def test_sqlite_timestamps_are_written_in_sqlalchemys_exact_text(value):
+    """The UTC column's own SQLite formatting (faster) must write what SQLAlchemy's DATETIME writes: stored
+    timestamps are compared and sorted as text, and older rows were written by SQLAlchemy."""
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.types import TypeDecorator
+
+    from hub.models.base import UTCDateTime
+
+    dialect = sqlite.dialect()
+    column = UTCDateTime().dialect_impl(dialect)
+    sqlalchemys = TypeDecorator.bind_processor(column, dialect)
+    assert column.bind_processor(dialect)(value) == sqlalchemys(value)
+    with pytest.raises(ValueError, match="naive"):
+        column.bind_processor(dialect)(datetime(2026, 1, 1))
 
 
 @contextmanager

@@ -111,6 +111,21 @@ def _payload(pk: int, encoded: Encoded) -> tuple:
     )  # fmt: skip
 
 
+def _last_value_kept(process: Callable) -> Callable:
+    """``process``, answering at once when given the very object it was last given: a page's rows share
+    one ``now`` (two timestamp columns a row) and often the same value otherwise."""
+    last: list = [object(), None]  # (the value, its result); a sentinel that is never a row's value
+
+    def kept(value):
+        if value is last[0]:
+            return last[1]
+        result = process(value)
+        last[0], last[1] = value, result
+        return result
+
+    return kept
+
+
 def _bound(dialect, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> list[tuple]:
     """``rows`` with each column's bind processor (dates, JSON, ...) applied, looked up once per column.
 
@@ -118,7 +133,7 @@ def _bound(dialect, table: Table, columns: tuple[str, ...], rows: list[tuple]) -
     the database's work on a page of products; this applies the same processors directly.
     """
     processors = [
-        (i, proc)
+        (i, _last_value_kept(proc))
         for i, name in enumerate(columns)
         if (proc := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
@@ -241,6 +256,10 @@ _STORED_PG = (
     "SELECT id, platform_id, content_hash, archived_at FROM products "
     "WHERE site_id = %s AND platform_id = ANY(%s)"
 )
+_STORED_SQLITE = (
+    "SELECT id, platform_id, content_hash, archived_at FROM products "
+    "WHERE site_id = ? AND platform_id IN ({marks})"
+)
 
 
 def _stored(session: Session, site_id: int, ids: list[str]) -> dict[str, tuple[int, str]]:
@@ -257,10 +276,9 @@ def _stored(session: Session, site_id: int, ids: list[str]) -> dict[str, tuple[i
                 cursor.execute(_STORED_PG, (site_id, chunk), prepare=False)
                 rows = cursor.fetchall()
         else:
-            stmt = select(Product.id, Product.platform_id, Product.content_hash, Product.archived_at).where(
-                Product.site_id == site_id, Product.platform_id.in_(chunk)
-            )
-            rows = session.execute(stmt).all()
+            # Straight to the driver: SQLAlchemy rendered its 500-value IN list afresh for every page.
+            marks = ", ".join("?" * len(chunk))
+            rows = session.connection().exec_driver_sql(_STORED_SQLITE.format(marks=marks), (site_id, *chunk))
         for pk, platform_id, digest, archived_at in rows:
             existing[platform_id] = (pk, "" if archived_at is not None else digest)
     return existing
