@@ -11,7 +11,7 @@ process changes its own copy.
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from rq.job import Job
@@ -258,11 +258,14 @@ def test_hostile_values_fail_only_their_products(fake_site):
             "8": {"price": 12.5},
             "9": {"category_ids": ["c\x00", 5]},
             "10": {"raw": {"title": "nul\x00inside", "k\x00": 1}},
+            # valid dates whose UTC time is before year 1 or after 9999: Python cannot convert them
+            "11": {"date_created": datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))},
+            "12": {"date_modified": datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5)))},
         }
     )
     run = sync(app, site_id)
     assert run.state == "partially_failed", run.error_message
-    rejected = {"3", "4", "5", "7", "8", "9"}
+    rejected = {"3", "4", "5", "7", "8", "9", "11", "12"}
     assert run.products_failed == len(rejected)
     assert live_ids(app, site_id) == set(fake.products) - rejected
     with app.app_context():
@@ -273,6 +276,8 @@ def test_hostile_values_fail_only_their_products(fake_site):
         assert "\x00" not in str(stored["10"].raw) and errors["10"].startswith("Repaired")
         assert "not a plausible price" in errors["3"] and "longer than 255" in errors["4"]
         assert "out of range" in errors["5"] and "name is missing" in errors["7"]
+        assert "creation date is out of range" in errors["11"]
+        assert "modification date is out of range" in errors["12"]
 
 
 def test_a_walk_leaves_no_garbage_per_page(fake_site):

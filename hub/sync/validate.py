@@ -79,7 +79,12 @@ class _Repairs:
         if value.tzinfo is None:
             self.notes.append(f"{what} had no time zone and was read as UTC")
             return value.replace(tzinfo=UTC)
-        return value if value.tzinfo is UTC else value.astimezone(UTC)
+        if value.tzinfo is UTC:
+            return value
+        try:
+            return value.astimezone(UTC)
+        except (OverflowError, ValueError):  # e.g. 0001-01-01 at +05:00 is a moment before year 1 in UTC
+            raise Invalid(f"{what} is out of range") from None
 
     def ids(self, values: Any, what: str) -> list[str]:
         if values is None:
