@@ -261,6 +261,10 @@ def test_hostile_values_fail_only_their_products(fake_site):
             # valid dates whose UTC time is before year 1 or after 9999: Python cannot convert them
             "11": {"date_created": datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))},
             "12": {"date_modified": datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5)))},
+            # a lone surrogate: what Python's json module makes of "\\ud800" (UTF-8 cannot encode it)
+            "13": {"name": "Mug \ud800 half a character"},
+            "14": {"description": "<p>\udfff</p>", "tags": ["ok", "\ud83d\ude00"]},  # a whole pair joins
+            "15": {"raw": {"title": "\udc00 in the record"}},
         }
     )
     run = sync(app, site_id)
@@ -276,6 +280,9 @@ def test_hostile_values_fail_only_their_products(fake_site):
         assert "\x00" not in str(stored["10"].raw) and errors["10"].startswith("Repaired")
         assert "not a plausible price" in errors["3"] and "longer than 255" in errors["4"]
         assert "out of range" in errors["5"] and "name is missing" in errors["7"]
+        assert stored["13"].name == "Mug \ufffd half a character" and "not valid Unicode" in errors["13"]
+        assert stored["14"].description == "<p>\ufffd</p>" and stored["14"].tags == ["ok", "\U0001f600"]
+        assert stored["15"].raw["title"] == "\ufffd in the record" and "not valid Unicode" in errors["15"]
         assert "creation date is out of range" in errors["11"]
         assert "modification date is out of range" in errors["12"]
 

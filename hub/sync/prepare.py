@@ -16,7 +16,7 @@ import orjson
 
 from hub.contract import Product as ProductRecord
 from hub.contract import RecordError
-from hub.sync.validate import check_product
+from hub.sync.validate import UNICODE_REPAIRED, check_product, unicode_repaired
 
 #: characters of a description indexed (the triggers' ``substr``/``left`` limit, migration 0004)
 DESCRIPTION_CHARS = 4000
@@ -141,6 +141,12 @@ def prepare_page(products: list) -> PreparedPage:
     for product in products:
         cleaned, problems, raw = check_product(product)
         errors.extend(problems)
-        if cleaned is not None and raw is not None:
+        if cleaned is None or raw is None:
+            continue
+        try:
             good.append(ready(cleaned, raw))
+        except orjson.JSONEncodeError:  # text UTF-8 cannot encode: repaired, and said so
+            repaired = unicode_repaired(cleaned)
+            good.append(ready(repaired, raw))
+            errors.append(RecordError(repaired.id, UNICODE_REPAIRED))
     return PreparedPage(good, errors)

@@ -114,8 +114,43 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+def _whole(text: str) -> str:
+    """``text`` with each lone surrogate (half of a UTF-16 pair: Python's ``json`` module makes one of the
+    JSON escape ``"\\ud800"``, and UTF-8 cannot encode it) replaced by U+FFFD; whole pairs are joined."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _unicode_everywhere(value: Any) -> Any:
+    """``value`` with :func:`_whole` applied to every string in it (dataclasses, lists, dicts, keys)."""
+    if isinstance(value, str):
+        return _whole(value)
+    if isinstance(value, list):
+        return [_unicode_everywhere(v) for v in value]
+    if isinstance(value, dict):
+        return {_unicode_everywhere(k): _unicode_everywhere(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = [f.name for f in dataclasses.fields(value) if f.init]
+        return dataclasses.replace(value, **{n: _unicode_everywhere(getattr(value, n)) for n in names})
+    return value
+
+
+#: the note of a product repaired by :func:`unicode_repaired`
+UNICODE_REPAIRED = (
+    "Repaired: text that was not valid Unicode (half of a character pair) replaced with \ufffd."
+)
+
+
+def unicode_repaired(product: Product) -> Product:
+    """A checked product whose text cannot be encoded as UTF-8 (lone surrogates), repaired.
+
+    Rare enough to be found where it breaks, when the product is serialized (``hub.sync.prepare``),
+    instead of testing every string of every product for it.
+    """
+    return _unicode_everywhere(product)
+
+
 def _raw(value: Any, fix: _Repairs) -> tuple[dict[str, Any], bytes]:
-    """The record (NUL removed) and its JSON, which ingest hashes and stores as is.
+    """The record (NUL removed, lone surrogates replaced) and its JSON, which ingest hashes and stores.
 
     Keys keep the platform's order: sorting them tripled the cost of this serialization, and a platform
     that reordered keys would only cost a rewrite of a product that did not change, never a missed change.
@@ -125,7 +160,12 @@ def _raw(value: Any, fix: _Repairs) -> tuple[dict[str, Any], bytes]:
     try:
         encoded = orjson.dumps(value)
     except (TypeError, orjson.JSONEncodeError):
-        raise Invalid("the platform's record holds values that are not JSON") from None
+        try:  # text that is not valid Unicode is repaired; values that are not JSON are not
+            value = _unicode_everywhere(value)
+            encoded = orjson.dumps(value)
+        except (TypeError, orjson.JSONEncodeError):
+            raise Invalid("the platform's record holds values that are not JSON") from None
+        fix.notes.append("text that was not valid Unicode replaced in the stored record")
     if b"\\u0000" in encoded:  # cheap test first: most records have none
         fix.notes.append("NUL characters removed from the stored record")
         value = _scrub(value)
