@@ -204,6 +204,8 @@ def build(**options) -> object:
         if fake.events.get("categories") == "skip":
             yield RecordError(None, "a category was skipped: name is not text")
             return
+        if fake.events.get("categories") == "surrogate":  # what Python's json module makes of "\ud800"
+            yield Category(id="c3", name="Cups \ud800")
         yield Category(id="c2", name="Plates")
 
     def fetch_brands(platform, credentials, context):

@@ -313,6 +313,16 @@ def test_taxonomy_is_replaced_only_after_a_complete_listing(fake_site):
     assert names == {"Mugs", "Plates"}
 
 
+def test_a_category_name_utf8_cannot_encode_is_repaired_not_fatal(fake_site):
+    app, site_id, fake = fake_site()
+    fake.events["categories"] = "surrogate"
+    run = sync(app, site_id)
+    assert run.state == "succeeded", run.error_message
+    with app.app_context():
+        names = set(db.session.scalars(select(Category.name).where(Category.site_id == site_id)))
+    assert names == {"Mugs", "Plates", "Cups \ufffd"}
+
+
 def test_deletions_during_a_walk_are_settled_before_the_verdict(fake_site):
     app, site_id, fake = fake_site(in_worker=True, delete_during_walk=["1", "2"])
     run = sync(app, site_id)

@@ -416,7 +416,8 @@ def clean_taxonomy(item: Any) -> Category | Brand | RecordError:
             changes["is_visible"] = fix.flag(item.is_visible, "is_visible")
     except Invalid as exc:
         return RecordError(None, f"a {type(item).__name__.lower()} was skipped: {exc}")
-    return dataclasses.replace(item, **changes)
+    # A few per store: each text is tested for what UTF-8 cannot encode (see unicode_repaired).
+    return dataclasses.replace(item, **_unicode_everywhere(changes))
 
 
 def is_repair(error: RecordError) -> bool:
