@@ -11,11 +11,13 @@ process changes its own copy.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from rq.job import Job
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from hub import credentials
 from hub.contract import Capability, ErrorKind
@@ -265,13 +267,14 @@ def test_hostile_values_fail_only_their_products(fake_site):
             "13": {"name": "Mug \ud800 half a character"},
             "14": {"description": "<p>\udfff</p>", "tags": ["ok", "\ud83d\ude00"]},  # a whole pair joins
             "15": {"raw": {"title": "\udc00 in the record"}},
+            "16": {"id": "16\ud800"},
         }
     )
     run = sync(app, site_id)
     assert run.state == "partially_failed", run.error_message
     rejected = {"3", "4", "5", "7", "8", "9", "11", "12"}
     assert run.products_failed == len(rejected)
-    assert live_ids(app, site_id) == set(fake.products) - rejected
+    assert live_ids(app, site_id) == (set(fake.products) - rejected - {"16"}) | {"16\ufffd"}
     with app.app_context():
         errors = {e.product_platform_id: e.message for e in db.session.scalars(select(SyncError))}
         stored = {p.platform_id: p for p in db.session.scalars(select(Product))}
@@ -283,8 +286,55 @@ def test_hostile_values_fail_only_their_products(fake_site):
         assert stored["13"].name == "Mug \ufffd half a character" and "not valid Unicode" in errors["13"]
         assert stored["14"].description == "<p>\ufffd</p>" and stored["14"].tags == ["ok", "\U0001f600"]
         assert stored["15"].raw["title"] == "\ufffd in the record" and "not valid Unicode" in errors["15"]
+        assert "not valid Unicode replaced in the product id" in errors["16\ufffd"]
         assert "creation date is out of range" in errors["11"]
         assert "modification date is out of range" in errors["12"]
+
+
+@contextmanager
+def _refusing(app, name: str) -> Iterator[None]:
+    """A trigger that makes the database itself refuse a product named ``name`` (nothing the check sees)."""
+    with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+        statements = (
+            [
+                "CREATE FUNCTION refuse_test() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF NEW.name = '{name}' THEN RAISE EXCEPTION 'refused by a test trigger'; END IF; "
+                "RETURN NEW; END $$",
+                "CREATE TRIGGER refuse_test BEFORE INSERT ON products FOR EACH ROW EXECUTE FUNCTION refuse_test()",
+            ]
+            if postgres
+            else [
+                f"CREATE TRIGGER refuse_test BEFORE INSERT ON products WHEN NEW.name = '{name}' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END"
+            ]
+        )
+        for statement in statements:
+            db.session.execute(text(statement))
+        db.session.commit()
+    try:
+        yield
+    finally:
+        with app.app_context():
+            db.session.execute(text("DROP TRIGGER refuse_test" + (" ON products" if postgres else "")))
+            if postgres:
+                db.session.execute(text("DROP FUNCTION refuse_test()"))
+            db.session.commit()
+
+
+def test_a_product_the_database_refuses_fails_alone(fake_site):
+    """What the check cannot foresee, the database may still refuse: the page is then stored one product
+    at a time and only the refused one fails (on PostgreSQL a page goes in by COPY, whose errors must reach
+    the same net as a statement's)."""
+    app, site_id, fake = fake_site(hostile={"4": {"name": "Refused by the database"}})
+    with _refusing(app, "Refused by the database"):
+        run = sync(app, site_id)
+    assert run.state == "partially_failed", run.error_message
+    assert run.products_failed == 1
+    assert live_ids(app, site_id) == set(fake.products) - {"4"}
+    with app.app_context():
+        errors = {e.product_platform_id: e.message for e in db.session.scalars(select(SyncError))}
+    assert errors["4"].startswith("the database refused it") and "not stored" in errors["4"]
 
 
 def test_a_walk_leaves_no_garbage_per_page(fake_site):

@@ -129,6 +129,27 @@ def test_the_content_hash_changes_with_every_stored_field(name):
     assert ready(changed).encoded.digest != digest
 
 
+def test_an_error_naming_text_the_database_cannot_hold_is_stored_repaired(app):
+    """A plugin's errors may quote what the platform sent (an id, a value): NUL and half a UTF-16 pair are
+    replaced before the error is stored, or storing the error would fail the run."""
+    from hub.contract import RecordError
+    from hub.models import SyncError, SyncRun
+
+    with app.app_context():
+        site = make_site()
+        run = SyncRun(site_id=site.id, kind="full")
+        db.session.add(run)
+        db.session.flush()
+        errors = [
+            RecordError("17\ud800", "price 'x\udfff\x00' is not a number"),
+            RecordError(None, "Repaired: x"),
+        ]
+        assert ingest.record_errors(db.session, site.id, run.id, errors) == 1
+        db.session.commit()
+        stored = {(e.product_platform_id, e.message) for e in db.session.scalars(select(SyncError))}
+    assert stored == {("17\ufffd", "price 'x\ufffd' is not a number"), (None, "Repaired: x")}
+
+
 @pytest.mark.parametrize(
     "value",
     [

@@ -20,7 +20,7 @@ from hub.contract import RecordError
 from hub.models import Brand, Category, Product, ProductPayload, ProductVariantSku, SyncError
 from hub.sync import search_index
 from hub.sync.prepare import Encoded, PreparedPage, Ready, prepare_page, ready
-from hub.sync.validate import is_repair
+from hub.sync.validate import is_repair, storable
 
 log = logging.getLogger(__name__)
 #: SQLite allows 32k bound parameters; chunk IN lists well below that
@@ -345,7 +345,7 @@ def record_errors(
     A stored product whose new version is malformed still exists at the platform: it is marked seen so
     the full walk does not archive it.
     """
-    ids = [e.product_id for e in errors if e.product_id] if mark_seen else []
+    ids = [storable(e.product_id) for e in errors if e.product_id] if mark_seen else []
     for start in range(0, len(ids), CHUNK):
         session.execute(
             update(Product)
@@ -359,8 +359,8 @@ def record_errors(
             [
                 {
                     "run_id": run_id,
-                    "product_platform_id": (e.product_id or "").replace("\x00", "")[:255] or None,
-                    "message": e.message.replace("\x00", "")[:2000],
+                    "product_platform_id": storable(e.product_id or "")[:255] or None,
+                    "message": storable(e.message)[:2000],
                 }
                 for e in errors
             ],

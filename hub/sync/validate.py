@@ -43,6 +43,9 @@ class _Repairs:
         if NUL in value:
             value = value.replace(NUL, "")
             self.notes.append(f"NUL characters removed from {what}")
+        if not value.isascii() and not _encodable(value):  # isascii() is free; most text is ASCII
+            value = _whole(value)
+            self.notes.append(f"text that was not valid Unicode replaced in {what}")
         if required and not value.strip():
             raise Invalid(f"{what} is empty")
         if limit is not None and len(value) > limit:
@@ -118,6 +121,21 @@ def _whole(text: str) -> str:
     """``text`` with each lone surrogate (half of a UTF-16 pair: Python's ``json`` module makes one of the
     JSON escape ``"\\ud800"``, and UTF-8 cannot encode it) replaced by U+FFFD; whole pairs are joined."""
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def storable(text: str) -> str:
+    """``text`` as any database stores it: NUL removed, lone surrogates replaced (for messages and ids
+    that reach the database without a check, e.g. a plugin's error naming a malformed record)."""
+    text = text.replace(NUL, "")
+    return text if text.isascii() or _encodable(text) else _whole(text)
 
 
 def _unicode_everywhere(value: Any) -> Any:
