@@ -7,18 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import orjson
-from sqlalchemy import JSON, Column, MetaData, Table, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
-from sqlalchemy.types import TypeDecorator
 
 from hub.contract import Brand as BrandRecord
 from hub.contract import Category as CategoryRecord
 from hub.contract import Product as ProductRecord
 from hub.contract import RecordError
 from hub.models import Brand, Category, Product, ProductPayload, ProductVariantSku, SyncError
-from hub.sync import search_index
+from hub.sync import bulk, search_index
+from hub.sync.bulk import Serialized, insert_table
 from hub.sync.prepare import Encoded, PreparedPage, Ready, prepare_page, ready
 from hub.sync.validate import is_repair, storable
 
@@ -27,61 +26,9 @@ log = logging.getLogger(__name__)
 CHUNK = 500
 
 
-@dataclass(frozen=True, slots=True)
-class _Serialized:
-    """A JSON value already serialized (while hashing): bound as is by :class:`_OrjsonJSON`."""
-
-    json: bytes
-
-
-def _as_is(value: bytes) -> bytes:
-    return value
-
-
-class _OrjsonJSON(TypeDecorator):
-    """The JSON column type, bound from the bytes serialized (by orjson) while hashing, on both databases:
-    SQLite gets the text, psycopg a ``Json`` whose dumps is the identity. Other values are serialized by
-    orjson on SQLite (several times faster than ``json.dumps``); PostgreSQL keeps psycopg's adapter."""
-
-    impl = JSON
-    cache_ok = True
-
-    def bind_processor(self, dialect):
-        if dialect.name != "sqlite":
-            base = super().bind_processor(dialect)
-            from psycopg.types.json import Json  # only PostgreSQL reaches here
-
-            def process_pg(value):
-                if isinstance(value, _Serialized):
-                    return Json(value.json, dumps=_as_is)
-                return base(value) if base is not None else value
-
-            return process_pg
-
-        def process(value):
-            if isinstance(value, _Serialized):
-                return value.json.decode()
-            return orjson.dumps(value).decode()  # None -> "null", as JSON(none_as_null=False) stores it
-
-        return process
-
-
-def _insert_table(model) -> Table:
-    """The model's table for bulk inserts, its JSON columns bound with :class:`_OrjsonJSON`."""
-    source = model.__table__
-    return Table(
-        source.name,
-        MetaData(),
-        *(
-            Column(c.name, _OrjsonJSON() if isinstance(c.type, JSON) else c.type, primary_key=c.primary_key)
-            for c in source.columns
-        ),
-    )
-
-
-_PRODUCTS = _insert_table(Product)
-_PAYLOADS = _insert_table(ProductPayload)
-_SKUS = _insert_table(ProductVariantSku)
+_PRODUCTS = insert_table(Product)
+_PAYLOADS = insert_table(ProductPayload)
+_SKUS = insert_table(ProductVariantSku)
 
 
 @dataclass
@@ -106,65 +53,13 @@ _NEW_COLUMNS = ("site_id", "platform_id", "first_synced_at", *_COLUMNS)
 def _payload(pk: int, encoded: Encoded) -> tuple:
     """A product's row of ``product_payloads``, from the JSON serialized while hashing."""
     return (
-        pk, _Serialized(encoded.variants), _Serialized(encoded.images), _Serialized(encoded.custom_fields),
-        _Serialized(encoded.raw),
+        pk, Serialized(encoded.variants), Serialized(encoded.images), Serialized(encoded.custom_fields),
+        Serialized(encoded.raw),
     )  # fmt: skip
-
-
-def _last_value_kept(process: Callable) -> Callable:
-    """``process``, answering at once when given the very object it was last given: a page's rows share
-    one ``now`` (two timestamp columns a row) and often the same value otherwise."""
-    last: list = [object(), None]  # (the value, its result); a sentinel that is never a row's value
-
-    def kept(value):
-        if value is last[0]:
-            return last[1]
-        result = process(value)
-        last[0], last[1] = value, result
-        return result
-
-    return kept
-
-
-def _bound(dialect, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> list[tuple]:
-    """``rows`` with each column's bind processor (dates, JSON, ...) applied, looked up once per column.
-
-    SQLAlchemy's own per-row parameter handling (a dict per row, compiled per execution) cost more than
-    the database's work on a page of products; this applies the same processors directly.
-    """
-    processors = [
-        (i, _last_value_kept(proc))
-        for i, name in enumerate(columns)
-        if (proc := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
-    ]
-    if not processors:
-        return rows
-    converted = []
-    for row in rows:
-        values = list(row)
-        for i, proc in processors:
-            values[i] = proc(values[i])
-        converted.append(tuple(values))
-    return converted
-
-
-def _executemany(
-    session: Session, sql: str, table: Table, columns: tuple[str, ...], rows: list[tuple]
-) -> None:
-    """Run ``sql`` (with ``{marks}`` for the placeholders of ``columns``) once per row, in one driver call."""
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns))
-    connection.exec_driver_sql(sql.format(marks=marks), _bound(dialect, table, columns, rows))
 
 
 _SKU_COLUMNS = ("product_id", "position", "sku")
 _PAYLOAD_COLUMNS = ("product_id", "variants", "images", "custom_fields", "raw")
-_INSERT_PAYLOADS = f"INSERT INTO product_payloads ({', '.join(_PAYLOAD_COLUMNS)}) VALUES ({{marks}})"  # noqa: S608
-_INSERT_SKUS = f"INSERT INTO product_variant_skus ({', '.join(_SKU_COLUMNS)}) VALUES ({{marks}})"  # noqa: S608
-_INSERT_PRODUCTS = f"INSERT INTO products ({', '.join(_NEW_COLUMNS)}) VALUES ({{marks}})"  # noqa: S608
 # column names from the model only; the id is bound last, after the SET list's values
 _UPDATE_PRODUCTS = (
     "UPDATE products SET " + ", ".join(f"{c} = {{mark}}" for c in _COLUMNS) + " WHERE id = {mark}"  # noqa: S608
@@ -214,16 +109,16 @@ def ingest_ready(
             changed_rows.append((*product.columns, *tail, found[0]))
             changed_ids.append(platform_id)
 
-    # Straight to the driver, one executemany per statement (psycopg pipelines it): no RETURNING, so the
-    # new products' ids are read back by their unique key, to key their payloads and variant SKUs.
+    # Straight to the driver, one bulk write per table (hub.sync.bulk): no RETURNING, so the new
+    # products' ids are read back by their unique key, to key their payloads and variant SKUs.
     connection = session.connection()
-    _executemany(session, _INSERT_PRODUCTS, _PRODUCTS, _NEW_COLUMNS, new_rows)
+    bulk.insert_rows(session, _PRODUCTS, _NEW_COLUMNS, new_rows)
     written = _stored(session, site_id, [r[1] for r in new_rows]) if new_rows else {}
     inserted = [(pk, by_id[platform_id]) for platform_id, (pk, _digest) in written.items()]
     if changed_rows:
         dialect = connection.dialect
         connection.exec_driver_sql(
-            _update_sql(dialect), _bound(dialect, _PRODUCTS, (*_COLUMNS, "id"), changed_rows)
+            _update_sql(dialect), bulk.bound(dialect, _PRODUCTS, (*_COLUMNS, "id"), changed_rows)
         )
         pks = [row[-1] for row in changed_rows]
         for model in (ProductPayload, ProductVariantSku):  # replaced whole, like the product row
@@ -238,8 +133,8 @@ def ingest_ready(
         payloads.append(_payload(pk, product.encoded))
         skus.extend((pk, position, sku) for position, sku in product.skus)
         indexed.append((pk, product))
-    _executemany(session, _INSERT_PAYLOADS, _PAYLOADS, _PAYLOAD_COLUMNS, payloads)
-    _executemany(session, _INSERT_SKUS, _SKUS, _SKU_COLUMNS, skus)
+    bulk.insert_rows(session, _PAYLOADS, _PAYLOAD_COLUMNS, payloads)
+    bulk.insert_rows(session, _SKUS, _SKU_COLUMNS, skus)
     search_index.write_rows(session, site_id, inserted, indexed)
     for start in range(0, len(unchanged_pks), CHUNK):
         session.execute(
