@@ -116,4 +116,6 @@ def _store(store: Any, method: str, rest: list[str], params: dict, payload: Any)
             return _json({"data": {"id": int(pid)}})
         case "GET", ["ids"]:
             return _json({"data": cat.ids})
+        case "POST", ["warm"]:
+            return _json({"data": cat.warm()})
     return v3_error(404)

@@ -96,6 +96,14 @@ class Catalog:
         while True:
             self.pieces_many(self._prefetch.get())
 
+    def warm(self) -> dict[str, int]:
+        """Generate every product into the cache, as far as its bounds allow, so that a benchmark can
+        measure a client against a store whose catalog is ready (a real platform reads it from its
+        database; generating it costs this stand-in ~90 µs of CPU a product, on the client's machine)."""
+        for start in range(0, len(self.ids), 250):
+            self.pieces_many(self.ids[start : start + 250])
+        return {"products": len(self.ids), "cached": len(self._cache), "bytes": self._cache_bytes}
+
     # -- reading --------------------------------------------------------------------------------
     def pieces(self, pid: int) -> Pieces:
         """Return the serialized product (cached). Raises KeyError if it does not exist."""

@@ -66,6 +66,10 @@ class AdminClient:
         rows = self._call("GET", "requests")["data"]
         return {(r["endpoint"], r["status"]): r["count"] for r in rows}
 
+    def warm(self) -> dict[str, int]:
+        """Generate the whole catalog into the store's cache (see ``Catalog.warm``): counts it cached."""
+        return self._call("POST", f"stores/{self.store_hash}/warm")["data"]
+
     def reset_counts(self) -> None:
         """Zero the request counters."""
         self._call("DELETE", "requests")

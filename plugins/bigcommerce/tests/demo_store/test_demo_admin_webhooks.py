@@ -106,6 +106,19 @@ def test_request_counts_by_endpoint_and_status(make_server, make_client) -> None
     assert client.admin("GET", "requests").json()["total"] == 0
 
 
+def test_warm_generates_the_catalog_without_counting_requests_and_respects_the_cache_bounds(
+    make_server, make_client
+) -> None:
+    roomy = make_client(make_server(products=600, quota=0))
+    warmed = roomy.admin("POST", f"stores/{roomy.store_hash}/warm").json()["data"]
+    assert warmed["products"] == 600 and warmed["cached"] == 600 and warmed["bytes"] > 600 * 1000
+    assert roomy.admin("GET", "requests").json()["total"] == 0  # not API traffic
+    page = roomy.get("/v3/catalog/products", limit=250, include="variants,images,custom_fields").json()
+    assert len(page["data"]) == 250  # served as before
+    tight = make_client(make_server(products=600, quota=0, cache_products=100))
+    assert tight.admin("POST", f"stores/{tight.store_hash}/warm").json()["data"]["cached"] == 100
+
+
 def test_hooks_crud_and_visibility(make_server, make_client, receiver: Receiver) -> None:
     server = make_server(products=10, quota=0, stores=[{}, {"access_token": "other-app"}])
     client = make_client(server)
