@@ -200,7 +200,19 @@ def _same_or_replaced(item: Any, names: tuple[str, ...], values: tuple[Any, ...]
 
 def _plain_strings(mapping: dict) -> bool:
     """True when every key and value is text and no value holds NUL: nothing to convert or repair."""
-    return all(type(k) is str and type(x) is str and NUL not in x for k, x in mapping.items())
+    # A loop, not all() over a generator: ~0.6 µs less a call, ~9 calls a product (options, image sizes)
+    for k, x in mapping.items():  # noqa: SIM110 (see above)
+        if type(k) is not str or type(x) is not str or NUL in x:
+            return False
+    return True
+
+
+def _plain_options(options: list) -> bool:
+    """True when every option is a dict of :func:`_plain_strings`."""
+    for o in options:  # noqa: SIM110 (a loop, for speed, as above)
+        if type(o) is not dict or not _plain_strings(o):
+            return False
+    return True
 
 
 _VARIANT_FIELDS = (
@@ -309,7 +321,7 @@ def _variant_kept(v: Any) -> bool:
         and (v.in_stock is None or type(v.in_stock) is bool)
         and type(v.purchasable) is bool
         and type(v.option_values) is list
-        and all(type(o) is dict and _plain_strings(o) for o in v.option_values)
+        and _plain_options(v.option_values)
         and _text_kept(v.image_url)
     )
 
@@ -408,8 +420,11 @@ def check_product(product: Any) -> tuple[Product | None, list[RecordError], byte
         changes["price"] = format(min(prices), "f") if prices else None  # priced only on its variants
     # The plugin's own record when the check kept every value (the common case): copying a dataclass of
     # 22 fields cost more than checking them all.
-    kept = all(getattr(product, name) is value for name, value in changes.items())
-    cleaned = product if kept else dataclasses.replace(product, **changes)
+    cleaned = product
+    for name, value in changes.items():
+        if getattr(product, name) is not value:
+            cleaned = dataclasses.replace(product, **changes)
+            break
     errors = [RecordError(pid, message) for message in skipped]
     if fix.notes:
         errors.append(RecordError(pid, "Repaired: " + "; ".join(dict.fromkeys(fix.notes)) + "."))

@@ -160,15 +160,20 @@ def parse_variant(raw: Any, tracking: str | None = None) -> Variant:
     )
 
 
+_IMAGE_SIZES = tuple((size, f"url_{size}") for size in ("zoom", "standard", "thumbnail", "tiny"))
+
+
 def parse_image(raw: Any) -> Image:
     """One entry of ``images[]``."""
     if not isinstance(raw, dict):
         raise Malformed("is not an object")
-    sizes = {
-        size: url
-        for size in ("zoom", "standard", "thumbnail", "tiny")
-        if (url := optional_str(raw.get(f"url_{size}"), f"url_{size}"))
-    }
+    sizes = {}
+    for size, key in _IMAGE_SIZES:
+        value = raw.get(key)
+        # text is the usual case: tested inline (a product has a few images of four sizes each)
+        url = value if type(value) is str else optional_str(value, key)
+        if url:
+            sizes[size] = url
     url = sizes.get("standard") or sizes.get("zoom") or sizes.get("thumbnail") or sizes.get("tiny")
     if not url:
         raise Malformed("has no URL")
