@@ -5,7 +5,10 @@
 Products (with variants, images and custom fields) come from the demo store's catalog generator and are
 parsed by the BigCommerce plugin before the clock starts, so only the hub's side is timed: hashing,
 row building, the batched upserts and one commit per 250-product page, exactly as a sync does. Three
-passes: all new (inserts), all unchanged (hash compare, ``last_seen_run_id`` update), 1 % changed.
+passes: all new (inserts), all unchanged (hash compare, ``last_seen_run_id`` update), 1 % changed. Then
+the worker's own part in a sync, "store alone", on a second site: the products prepared (checked,
+serialized, hashed: a sync's fetch process does that, in parallel) before the clock, then stored, all
+new and then all unchanged.
 SQLite always (a fresh file); PostgreSQL when ``--postgres-url``, ``BENCH_POSTGRES_URL`` or a
 ``postgresql://`` ``DATABASE_URL`` is given. Results go to ``bench/results/ingest-*.json``.
 """
@@ -76,14 +79,30 @@ def new_site(label: str) -> tuple[int, int]:
 
 def _passes(session, site_id: int, products: list) -> list[dict[str, Any]]:
     """Ingest ``products`` three times: all new, all unchanged, 1 % changed."""
+    changed = {p.id for p in products[::100]}
+    return _timed(
+        session,
+        site_id,
+        [
+            ("insert (all new)", products),
+            ("unchanged", products),
+            ("1% changed", [replace(p, name=p.name + " *") if p.id in changed else p for p in products]),
+        ],
+    )
+
+
+def _store_alone(session, site_id: int, products: list) -> list[dict[str, Any]]:
+    """The worker's part in a sync: products prepared (checked, serialized, hashed) before the clock, as a
+    sync's fetch process hands them over, then stored: all new, then all unchanged."""
+    from hub.sync.prepare import prepare_page
+
+    prepared = prepare_page(products).ready
+    return _timed(session, site_id, [("store alone: insert", prepared), ("store alone: unchanged", prepared)])
+
+
+def _timed(session, site_id: int, versions: list[tuple[str, list]]) -> list[dict[str, Any]]:
     from hub.sync.memory import bulk_gc
 
-    changed = {p.id for p in products[::100]}
-    versions = [
-        ("insert (all new)", products),
-        ("unchanged", products),
-        ("1% changed", [replace(p, name=p.name + " *") if p.id in changed else p for p in products]),
-    ]
     # The products above are this benchmark's, not the worker's (which holds a few pages at a time):
     # frozen, the collector does not re-walk them; the sync's own GC setting applies as in a sync.
     gc.collect()
@@ -99,11 +118,13 @@ def _pass(session, site_id: int, run_id: int, label: str, batch: list) -> dict[s
     """One pass, page by page with a commit each, as the sync engine does."""
     from hub.models.base import utcnow
     from hub.sync import ingest
+    from hub.sync.prepare import Ready
 
+    store = ingest.ingest_ready if batch and isinstance(batch[0], Ready) else ingest.ingest_products
     started, cpu = time.perf_counter(), time.process_time()
     totals = ingest.IngestCounts()
     for start in range(0, len(batch), PAGE):
-        counts = ingest.ingest_products(session, site_id, run_id, batch[start : start + PAGE], utcnow())
+        counts = store(session, site_id, run_id, batch[start : start + PAGE], utcnow())
         session.commit()
         totals.created += counts.created
         totals.updated += counts.updated
@@ -130,7 +151,7 @@ def run(database_url: str, products: list, workdir: Path) -> dict[str, Any]:
     from sqlalchemy import delete
 
     from hub.extensions import db
-    from hub.models import Site, User
+    from hub.models import User
 
     app = _app(database_url, workdir)
     with app.app_context():
@@ -140,8 +161,10 @@ def run(database_url: str, products: list, workdir: Path) -> dict[str, Any]:
               f"{sum(len(p.images) for p in products):,} images, "
               f"{sum(len(p.custom_fields) for p in products):,} custom fields", flush=True)  # fmt: skip
         passes = _passes(db.session, site_id, products)
-        db.session.execute(delete(Site).where(Site.id == site_id))  # cascades to the products
-        db.session.execute(delete(User).where(User.id == user_id))
+        alone_site, alone_user = new_site("ingest-alone")
+        passes += _store_alone(db.session, alone_site, products)
+        for user in (user_id, alone_user):
+            db.session.execute(delete(User).where(User.id == user))  # cascades to sites and products
         db.session.commit()
         dialect = db.engine.dialect.name
         db.session.remove()
