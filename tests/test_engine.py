@@ -268,11 +268,12 @@ def test_hostile_values_fail_only_their_products(fake_site):
             "14": {"description": "<p>\udfff</p>", "tags": ["ok", "\ud83d\ude00"]},  # a whole pair joins
             "15": {"raw": {"title": "\udc00 in the record"}},
             "16": {"id": "16\ud800"},
+            "17": {"price": "0." + "0" * 40 + "1"},  # a plausible amount, wider than the column
         }
     )
     run = sync(app, site_id)
     assert run.state == "partially_failed", run.error_message
-    rejected = {"3", "4", "5", "7", "8", "9", "11", "12"}
+    rejected = {"3", "4", "5", "7", "8", "9", "11", "12", "17"}
     assert run.products_failed == len(rejected)
     assert live_ids(app, site_id) == (set(fake.products) - rejected - {"16"}) | {"16\ufffd"}
     with app.app_context():
@@ -288,6 +289,7 @@ def test_hostile_values_fail_only_their_products(fake_site):
         assert stored["15"].raw["title"] == "\ufffd in the record" and "not valid Unicode" in errors["15"]
         assert "not valid Unicode replaced in the product id" in errors["16\ufffd"]
         assert "creation date is out of range" in errors["11"]
+        assert errors["17"] == "the price is longer than 40 characters; the product was not stored"
         assert "modification date is out of range" in errors["12"]
 
 

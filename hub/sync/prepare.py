@@ -147,6 +147,10 @@ def prepare_page(products: list) -> PreparedPage:
             good.append(ready(cleaned, raw))
         except orjson.JSONEncodeError:  # text UTF-8 cannot encode: repaired, and said so
             repaired = unicode_repaired(cleaned)
-            good.append(ready(repaired, raw))
+            try:
+                good.append(ready(repaired, raw))
+            except orjson.JSONEncodeError:  # something else the check did not foresee: this product only
+                errors.append(RecordError(cleaned.id, "a value cannot be stored; the product was not stored"))
+                continue
             errors.append(RecordError(repaired.id, UNICODE_REPAIRED))
     return PreparedPage(good, errors)

@@ -21,6 +21,7 @@ from hub.contract import Brand, Category, CustomField, Image, Product, RecordErr
 MAX_ID = 255
 #: prices are stored as text of at most 40 characters; anything this large is a data error
 MAX_PRICE = Decimal("1e15")
+MAX_PRICE_CHARS = 40
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 NUL = "\x00"
 
@@ -57,6 +58,8 @@ class _Repairs:
             return None
         if not isinstance(value, str):
             raise Invalid(f"{what} is not a decimal string")
+        if len(value) > MAX_PRICE_CHARS:  # the column's width: PostgreSQL would refuse it, SQLite keep it
+            raise Invalid(f"{what} is longer than {MAX_PRICE_CHARS} characters")
         try:
             number = Decimal(value)
         except InvalidOperation:
@@ -282,7 +285,7 @@ def _field(f: Any, fix: _Repairs) -> CustomField:
 def _price_kept(value: Any) -> bool:
     if value is None:
         return True
-    if type(value) is not str:
+    if type(value) is not str or len(value) > MAX_PRICE_CHARS:
         return False
     try:
         number = Decimal(value)
