@@ -17,18 +17,18 @@ from hub.contract import Product as ProductRecord
 from hub.contract import RecordError
 from hub.models import Brand, Category, Product, ProductPayload, ProductVariantSku, SyncError
 from hub.sync import bulk, search_index
-from hub.sync.bulk import Serialized, insert_table
 from hub.sync.prepare import Encoded, PreparedPage, Ready, prepare_page, ready
-from hub.sync.validate import is_repair, storable
+from hub.sync.text import storable
+from hub.sync.validate import is_repair
 
 log = logging.getLogger(__name__)
 #: SQLite allows 32k bound parameters; chunk IN lists well below that
 CHUNK = 500
 
 
-_PRODUCTS = insert_table(Product)
-_PAYLOADS = insert_table(ProductPayload)
-_SKUS = insert_table(ProductVariantSku)
+_PRODUCTS = bulk.insert_table(Product)
+_PAYLOADS = bulk.insert_table(ProductPayload)
+_SKUS = bulk.insert_table(ProductVariantSku)
 
 
 @dataclass
@@ -53,8 +53,8 @@ _NEW_COLUMNS = ("site_id", "platform_id", "first_synced_at", *_COLUMNS)
 def _payload(pk: int, encoded: Encoded) -> tuple:
     """A product's row of ``product_payloads``, from the JSON serialized while hashing."""
     return (
-        pk, Serialized(encoded.variants), Serialized(encoded.images), Serialized(encoded.custom_fields),
-        Serialized(encoded.raw),
+        pk, bulk.Serialized(encoded.variants), bulk.Serialized(encoded.images),
+        bulk.Serialized(encoded.custom_fields), bulk.Serialized(encoded.raw),
     )  # fmt: skip
 
 

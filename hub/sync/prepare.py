@@ -16,7 +16,8 @@ import orjson
 
 from hub.contract import Product as ProductRecord
 from hub.contract import RecordError
-from hub.sync.validate import UNICODE_REPAIRED, check_product, unicode_repaired
+from hub.sync.text import UNICODE_REPAIRED, unicode_repaired
+from hub.sync.validate import check_product
 
 #: characters of a description indexed (the triggers' ``substr``/``left`` limit, migration 0004)
 DESCRIPTION_CHARS = 4000

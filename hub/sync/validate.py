@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from hub.contract import Brand, Category, CustomField, Image, Product, RecordError, Variant
+from hub.sync.text import NUL, each_text, valid_unicode, without_nul
 
 #: String(255) columns; longer values are rejected, never silently cut
 MAX_ID = 255
@@ -23,7 +24,6 @@ MAX_ID = 255
 MAX_PRICE = Decimal("1e15")
 MAX_PRICE_CHARS = 40
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
-NUL = "\x00"
 
 
 class Invalid(ValueError):
@@ -44,8 +44,8 @@ class _Repairs:
         if NUL in value:
             value = value.replace(NUL, "")
             self.notes.append(f"NUL characters removed from {what}")
-        if not value.isascii() and not _encodable(value):  # isascii() is free; most text is ASCII
-            value = _whole(value)
+        if (valid := valid_unicode(value)) is not value:
+            value = valid
             self.notes.append(f"text that was not valid Unicode replaced in {what}")
         if required and not value.strip():
             raise Invalid(f"{what} is empty")
@@ -109,67 +109,6 @@ class _Repairs:
         return value
 
 
-def _scrub(value: Any) -> Any:
-    """``value`` with NUL removed from every string (keys included)."""
-    if isinstance(value, str):
-        return value.replace(NUL, "")
-    if isinstance(value, dict):
-        return {_scrub(k): _scrub(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    return value
-
-
-def _whole(text: str) -> str:
-    """``text`` with each lone surrogate (half of a UTF-16 pair: Python's ``json`` module makes one of the
-    JSON escape ``"\\ud800"``, and UTF-8 cannot encode it) replaced by U+FFFD; whole pairs are joined."""
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def storable(text: str) -> str:
-    """``text`` as any database stores it: NUL removed, lone surrogates replaced (for messages and ids
-    that reach the database without a check, e.g. a plugin's error naming a malformed record)."""
-    text = text.replace(NUL, "")
-    return text if text.isascii() or _encodable(text) else _whole(text)
-
-
-def _unicode_everywhere(value: Any) -> Any:
-    """``value`` with :func:`_whole` applied to every string in it (dataclasses, lists, dicts, keys)."""
-    if isinstance(value, str):
-        return _whole(value)
-    if isinstance(value, list):
-        return [_unicode_everywhere(v) for v in value]
-    if isinstance(value, dict):
-        return {_unicode_everywhere(k): _unicode_everywhere(v) for k, v in value.items()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = [f.name for f in dataclasses.fields(value) if f.init]
-        return dataclasses.replace(value, **{n: _unicode_everywhere(getattr(value, n)) for n in names})
-    return value
-
-
-#: the note of a product repaired by :func:`unicode_repaired`
-UNICODE_REPAIRED = (
-    "Repaired: text that was not valid Unicode (half of a character pair) replaced with \ufffd."
-)
-
-
-def unicode_repaired(product: Product) -> Product:
-    """A checked product whose text cannot be encoded as UTF-8 (lone surrogates), repaired.
-
-    Rare enough to be found where it breaks, when the product is serialized (``hub.sync.prepare``),
-    instead of testing every string of every product for it.
-    """
-    return _unicode_everywhere(product)
-
-
 def _raw(value: Any, fix: _Repairs) -> tuple[dict[str, Any], bytes]:
     """The record (NUL removed, lone surrogates replaced) and its JSON, which ingest hashes and stores.
 
@@ -182,14 +121,14 @@ def _raw(value: Any, fix: _Repairs) -> tuple[dict[str, Any], bytes]:
         encoded = orjson.dumps(value)
     except (TypeError, orjson.JSONEncodeError):
         try:  # text that is not valid Unicode is repaired; values that are not JSON are not
-            value = _unicode_everywhere(value)
+            value = each_text(value, valid_unicode)
             encoded = orjson.dumps(value)
         except (TypeError, orjson.JSONEncodeError):
             raise Invalid("the platform's record holds values that are not JSON") from None
         fix.notes.append("text that was not valid Unicode replaced in the stored record")
     if b"\\u0000" in encoded:  # cheap test first: most records have none
         fix.notes.append("NUL characters removed from the stored record")
-        value = _scrub(value)
+        value = each_text(value, without_nul)
         encoded = orjson.dumps(value)
     return value, encoded
 
@@ -452,8 +391,8 @@ def clean_taxonomy(item: Any) -> Category | Brand | RecordError:
             changes["is_visible"] = fix.flag(item.is_visible, "is_visible")
     except Invalid as exc:
         return RecordError(None, f"a {type(item).__name__.lower()} was skipped: {exc}")
-    # A few per store: each text is tested for what UTF-8 cannot encode (see unicode_repaired).
-    return dataclasses.replace(item, **_unicode_everywhere(changes))
+    # A few per store: each text is tested for what UTF-8 cannot encode (``hub.sync.text``).
+    return dataclasses.replace(item, **each_text(changes, valid_unicode))
 
 
 def is_repair(error: RecordError) -> bool:
