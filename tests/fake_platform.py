@@ -6,9 +6,11 @@ capabilities exist, a stop landing in a given stage, an error of a given kind, h
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from marshmallow import Schema, fields
 
@@ -69,6 +71,13 @@ class FakePlatform:
     lag: float = 0.0
     #: ids a full walk misses (a page-number platform whose pages shifted)
     missed_by_walk: set[str] = field(default_factory=set)
+    #: files that carry across processes (a forked fetch process has its own copy of this object):
+    #: ``walk_started`` is created when a product walk starts; with ``token_file``, the category listing
+    #: refreshes the token to ``refreshed_in_taxonomy``, writes it there and revokes the old one, and the
+    #: product walk waits for that file, then refuses any other token
+    walk_started: str | None = None
+    token_file: str | None = None
+    refreshed_in_taxonomy: str | None = None
     calls: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -141,6 +150,10 @@ class FakePlatform:
         if request.mode == FetchMode.INCREMENTAL:
             ids = [i for i in ids if self.products[i] >= request.modified_since]
         start = int(request.cursor or 0)
+        if self.walk_started:
+            Path(self.walk_started).touch()
+        if self.token_file:
+            self._wait_for_refresh(credentials, context)
         if self.refreshed_token:
             # the issued token and its expiry: the expiry is no field of the schema (kept hidden, encrypted)
             context.save_credentials(
@@ -168,6 +181,15 @@ class FakePlatform:
                 total=len(self.products) if request.mode == FetchMode.FULL else None,
                 requests=1,
             )
+
+    def _wait_for_refresh(self, credentials, context) -> None:
+        token = Path(str(self.token_file))
+        deadline = time.monotonic() + 10.0
+        while not token.exists() and time.monotonic() < deadline:
+            context.check_stop()
+            time.sleep(0.01)
+        if not token.exists() or credentials.get("token") != token.read_text():
+            raise PlatformError(ErrorKind.AUTH, "fake: this token was revoked by a refresh")
 
 
 def build(**options) -> object:
@@ -200,6 +222,9 @@ def build(**options) -> object:
     def fetch_categories(platform, credentials, context):
         fake.calls.append("fetch_categories")
         fake._event("categories", context)
+        if fake.refreshed_in_taxonomy:
+            context.save_credentials({**credentials, "token": fake.refreshed_in_taxonomy})
+            Path(str(fake.token_file)).write_text(fake.refreshed_in_taxonomy)
         yield Category(id="c1", name="Mugs")
         if fake.events.get("categories") == "skip":
             yield RecordError(None, "a category was skipped: name is not text")

@@ -10,7 +10,9 @@ process changes its own copy.
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
@@ -475,6 +477,60 @@ def test_a_refreshed_token_is_saved_encrypted_through_the_context(fake_site):
         assert credentials.stored(site)["token_expires_at"] == "2026-12-03T00:00:00Z"
         assert "fresh-token-456" not in str(site.credentials_secret) + str(site.credentials_public)
         assert site.credentials_public == {}  # an undeclared key is never stored readable
+
+
+def test_the_product_walk_starts_while_the_taxonomy_is_listed(fake_site, tmp_path):
+    """With a fetch process, the platform's first product pages overlap the category and brand listing;
+    they are stored after it (their search rows name the categories)."""
+    started = tmp_path / "walk-started"
+    app, site_id, fake = fake_site(walk_started=str(started))
+    if not app.config["HUB_SYNC_FETCH_PROCESS"]:
+        pytest.skip("in the worker nothing runs beside the taxonomy listing")
+    seen_during_listing: list[bool] = []
+
+    def wait_for_the_walk() -> None:
+        deadline = time.monotonic() + 10.0
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen_during_listing.append(started.exists())
+
+    fake.events["categories"] = wait_for_the_walk
+    run = sync(app, site_id)
+    assert run.state == "succeeded", run.error_message
+    assert seen_during_listing == [True]
+    assert live_ids(app, site_id) == set(fake.products)
+    with app.app_context():
+        categories = {
+            c.platform_id for c in db.session.scalars(select(Category).where(Category.site_id == site_id))
+        }
+        assert categories == {"c1", "c2"}
+        # every product's search row names its category: the products were stored after the taxonomy
+        if db.engine.dialect.name == "postgresql":
+            sql = "SELECT count(*) FROM product_search WHERE document @@ to_tsquery('english', 'mugs')"
+        else:
+            sql = "SELECT count(*) FROM product_search WHERE categories = 'Mugs'"
+        assert db.session.execute(text(sql)).scalar_one() == len(fake.products)
+
+
+def test_a_token_refreshed_while_listing_the_taxonomy_reaches_the_product_walk(fake_site, tmp_path):
+    """The walk started early with the old token; after the refresh it is started again with the new one
+    (the old one is revoked); without a fetch process the walk gets the new token too."""
+    app, site_id, _fake = fake_site(token_file=str(tmp_path / "token"), refreshed_in_taxonomy="fresh-789")
+    run = sync(app, site_id)
+    assert run.state == "succeeded", (run.error_kind, run.error_message)
+    assert run.products_created == 30
+    with app.app_context():
+        assert credentials.stored(db.session.get(Site, site_id))["token"] == "fresh-789"
+    assert not multiprocessing.active_children()  # the early walk was stopped, not left behind
+
+
+def test_a_taxonomy_failure_stops_the_walk_started_beside_it(fake_site):
+    app, site_id, fake = fake_site()
+    fake.events["categories"] = ErrorKind.AUTH
+    run = sync(app, site_id)
+    assert (run.state, run.error_kind) == ("failed", "auth")
+    assert run.products_seen == 0 and live_ids(app, site_id) == set()
+    assert not multiprocessing.active_children()
 
 
 def test_an_incremental_window_covers_the_platforms_listing_lag(fake_site):

@@ -116,6 +116,9 @@ def fetch_products(
       credentials and settings are the run's, but anything the plugin changes in module-level memory stays
       in that child. Keep a fetch's state in the fetch (as the hooks must anyway: workers are separate
       processes), and create clients and sessions inside the call, not at import.
+    * With that child, a full sync starts this iterator before it calls ``fetch_categories`` and
+      ``fetch_brands`` (in the worker), and stores its pages after them: requests of both may be in flight
+      at once, so pace from the platform's answers, not only from a count kept in one process.
     """
 
 

@@ -221,15 +221,21 @@ def _execute(run: SyncRun, heartbeat: Heartbeat, epoch: int) -> str:
         fetch_process=bool(current_app.config["HUB_SYNC_FETCH_PROCESS"]) and fetch_process.available(),
     )
     stopped = False
+    planned = plan_stages(run, host.platform(site.platform), host)
     try:
-        for stage in plan_stages(run, host.platform(site.platform), host):
-            if not walk.resumes_at(stage):
-                continue
-            stage.run(walk)
-            if should_stop():
-                stopped = True
-                break
-            walk.advance()
+        try:
+            for n, stage in enumerate(planned):
+                if not walk.resumes_at(stage):
+                    continue
+                if n + 1 < len(planned):
+                    planned[n + 1].start_early(walk)  # the product fetch overlaps the taxonomy listing
+                stage.run(walk)
+                if should_stop():
+                    stopped = True
+                    break
+                walk.advance()
+        finally:
+            walk.close_early()
     except StopRequested:
         db.session.rollback()
         stopped = True

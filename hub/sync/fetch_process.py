@@ -6,8 +6,9 @@ decoding, the plugin's parsing, the check, serializing and hashing: ~60 % of its
 half took turns on one core however many the machine has. In a child they run side by side, and the
 worker gets each page ready to write.
 
-The child is forked (not spawned) when the walk starts: it starts in milliseconds with the plugin loaded
-and the run's credentials and settings, and never touches the parent's database connections
+The child is forked (not spawned) when the walk starts, or before it (a full run starts it before listing
+the taxonomy, so that the platform's latency overlaps that listing): it starts in milliseconds with the
+plugin loaded and the run's credentials and settings, and never touches the parent's database connections
 (``hub.forking`` closes them in every child) or Redis. It talks to the parent over one pipe:
 
 - pages, prepared (``ProductPage`` whose ``products`` is a :class:`~hub.sync.prepare.PreparedPage`),
@@ -35,14 +36,14 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from hub import redaction
 from hub.contract import PluginContext, ProductPage
-from hub.sync.memory import MALLOC
+from hub.sync.memory import MALLOC, bulk_gc
 from hub.sync.prepare import prepare_page
 
 log = logging.getLogger(__name__)
@@ -69,40 +70,67 @@ def available() -> bool:
 
 def forked_pages(
     produce: Callable[[PluginContext], Iterable[ProductPage]], context: PluginContext
-) -> Iterator[ProductPage]:
-    """Run ``produce`` (a plugin's page iterator, given the context to use) in a forked child and yield its
-    pages, each already prepared; the child's callbacks run on ``context`` in this process.
+) -> ForkedPages:
+    """Run ``produce`` (a plugin's page iterator, given the context to use) in a child forked now, and
+    iterate its pages, each already prepared; the child's callbacks run on ``context`` in this process.
 
-    Closing the iterator (or leaving it on an exception) stops the child and waits for it briefly.
+    The child starts fetching at once, before the first page is asked for: a walk can start it while this
+    process still does other work (the taxonomy stage), and the first pages wait in the pipe. ``close()``
+    (also called when the pages run out or fail) stops the child and waits for it briefly.
     """
-    fork = multiprocessing.get_context("fork")
-    receiver, sender = fork.Pipe(duplex=False)
-    _widen(sender)
-    stop = mmap.mmap(-1, 1)  # anonymous and shared: the parent's writes are the child's reads
-    parent = os.getpid()
-    gc.freeze()  # the child's collector then leaves the inherited objects (and their pages) alone
-    try:
-        process = fork.Process(
-            target=_child, args=(produce, context, sender, stop, parent), name="hub-fetch", daemon=True
-        )
-        process.start()
-    finally:
-        gc.unfreeze()
-    sender.close()
-    try:
-        while True:
-            kind, body = _receive(receiver, process, context, stop)
-            if kind == PAGE:
-                yield body
-                del body  # the stored page is not kept while the next one is awaited
-            elif kind == END:
-                return
-            elif kind == ERROR:
-                raise _rebuild(*body)
-            else:
-                _callback(context, kind, body)
-    finally:
-        _finish(receiver, process, context, stop)
+    return ForkedPages(produce, context)
+
+
+class ForkedPages:
+    """The pages of a forked fetch process: an iterator with ``close()``, like a generator's."""
+
+    def __init__(
+        self, produce: Callable[[PluginContext], Iterable[ProductPage]], context: PluginContext
+    ) -> None:
+        fork = multiprocessing.get_context("fork")
+        self._receiver, sender = fork.Pipe(duplex=False)
+        _widen(sender)
+        self._stop = mmap.mmap(-1, 1)  # anonymous and shared: the parent's writes are the child's reads
+        self._context = context
+        self._closed = False
+        gc.freeze()  # the child's collector then leaves the inherited objects (and their pages) alone
+        try:
+            self._process = fork.Process(
+                target=_child,
+                args=(produce, context, sender, self._stop, os.getpid()),
+                name="hub-fetch",
+                daemon=True,
+            )
+            self._process.start()
+        finally:
+            gc.unfreeze()
+            sender.close()
+
+    def __iter__(self) -> ForkedPages:
+        return self
+
+    def __next__(self) -> ProductPage:
+        if self._closed:
+            raise StopIteration
+        try:
+            while True:
+                kind, body = _receive(self._receiver, self._process, self._context, self._stop)
+                if kind == PAGE:
+                    return body
+                if kind == END:
+                    raise StopIteration
+                if kind == ERROR:
+                    raise _rebuild(*body)
+                _callback(self._context, kind, body)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Stop the child (pages not yet received are dropped) and wait for it; once."""
+        if not self._closed:
+            self._closed = True
+            _finish(self._receiver, self._process, self._context, self._stop)
 
 
 def _widen(connection) -> None:
@@ -204,15 +232,17 @@ def _child(produce, context: PluginContext, sender, stop: mmap.mmap, parent: int
     )
     pages = None
     try:
-        pages = produce(mine)
-        for page in pages or ():
-            send(PAGE, replace(page, products=prepare_page(page.products)))
-            # The page's parsed records (~10 MB) must not live on while the next one is awaited; the loop
-            # variable would keep them until then.
-            del page
-            MALLOC.trim()
-            if should_stop():
-                break
+        # Set here, not inherited: the parent may fork before it enters its own walk's setting.
+        with bulk_gc():
+            pages = produce(mine)
+            for page in pages or ():
+                send(PAGE, replace(page, products=prepare_page(page.products)))
+                # The page's parsed records (~10 MB) must not live on while the next one is awaited; the
+                # loop variable would keep them until then.
+                del page
+                MALLOC.trim()
+                if should_stop():
+                    break
         ending: tuple[str, Any] = (END, None)
     except BaseException as exc:  # everything is reported: the parent decides what it means
         ending = (ERROR, _portable(exc))

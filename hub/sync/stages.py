@@ -53,6 +53,14 @@ class Walk:
     #: fetch and prepare product pages in a child process (``HUB_SYNC_FETCH_PROCESS``)
     fetch_process: bool = False
     _resuming: bool = field(default=True)
+    #: a product fetch started ahead of its stage: (hook, arguments, credentials it got, its pages)
+    _early: tuple[str, dict[str, Any], dict[str, Any], fetch_process.ForkedPages] | None = None
+
+    def __post_init__(self) -> None:
+        # Every saved credential (from this process or the fetch process) also reaches the run's later
+        # hooks, and tells an early fetch that it started with the old ones.
+        self._persist = self.context.save_credentials
+        self.context = replace(self.context, save_credentials=self._saved)
 
     def fence(self) -> None:
         """Mark the run row in the current transaction, only while this execution still owns the run.
@@ -73,7 +81,15 @@ class Walk:
 
     def pages(self, hook: str, **kwargs: Any) -> Iterable[ProductPage]:
         """The pages of a product hook (``fetch_products``, ``fetch_products_by_ids``): fetched, parsed and
-        prepared in a child process when the walk has one (:mod:`hub.sync.fetch_process`), else here."""
+        prepared in a child process when the walk has one (:mod:`hub.sync.fetch_process`), else here.
+
+        A fetch :meth:`start_early` began with the same arguments and credentials is taken over."""
+        MALLOC.limit_arenas()  # before a plugin starts fetch threads, here or in a child: hub.sync.memory
+        early, self._early = self._early, None
+        if early is not None:
+            if early[:3] == (hook, kwargs, self.credentials):
+                return early[3]
+            early[3].close()  # started with what no longer holds (e.g. credentials refreshed meanwhile)
         if not self.fetch_process:
             return self.call(hook, **kwargs)
         host, platform, credentials = self.host, self.site.platform, self.credentials  # read before the fork
@@ -81,11 +97,26 @@ class Walk:
         def produce(context: PluginContext) -> Iterable[ProductPage]:
             return host.call(platform, hook, credentials=credentials, context=context, **kwargs)
 
-        return fetch_process.forked_pages(produce, replace(self.context, save_credentials=self._saved))
+        return fetch_process.forked_pages(produce, self.context)
+
+    def start_early(self, hook: str, **kwargs: Any) -> None:
+        """Start the fetch process of a product hook now, so that the platform's latency and the first
+        pages' parsing overlap the stage running before the one that stores them (whose :meth:`pages`
+        call takes it over). Only with a fetch process: in this process nothing could run meanwhile."""
+        if self.fetch_process and self._early is None:
+            pages = self.pages(hook, **kwargs)
+            self._early = (hook, kwargs, dict(self.credentials), pages)  # type: ignore[assignment]
+
+    def close_early(self) -> None:
+        """Stop a fetch started early that no stage took over (the stage before it failed or stopped)."""
+        early, self._early = self._early, None
+        if early is not None:
+            early[3].close()
 
     def _saved(self, new: Mapping[str, Any]) -> None:
-        """A plugin's new credentials, saved from the fetch process: later hooks of the run get them too."""
-        self.context.save_credentials(new)
+        """A plugin's new credentials, saved (from this process or the fetch process): later hooks of the
+        run get them too."""
+        self._persist(new)
         self.credentials = dict(new)
 
     def resumes_at(self, stage: Stage) -> bool:
@@ -117,6 +148,9 @@ class Stage:
     """A step of a run."""
 
     name: str = ""
+
+    def start_early(self, walk: Walk) -> None:
+        """Begin, while the stage before this one runs, work that needs nothing it writes (a no-op here)."""
 
     def run(self, walk: Walk) -> None:  # pragma: no cover - abstract
         """Do the stage's work, committing as it goes."""
@@ -176,19 +210,26 @@ class Products(Stage):
     full: bool = False
     name: str = PRODUCTS
 
-    def run(self, walk: Walk) -> None:
-        run = walk.run
-        if run.high_water_mark is None:
+    def start_early(self, walk: Walk) -> None:
+        """Start fetching (in the fetch process) while the taxonomy is listed: the pages wait in the pipe
+        until :meth:`run` stores them, after the taxonomy their search rows name."""
+        walk.start_early("fetch_products", request=self._request(walk.run))
+
+    def _request(self, run: SyncRun) -> FetchRequest:
+        if run.high_water_mark is None:  # before the first request: what changes from now on is not missed
             run.high_water_mark = utcnow()
-        walk.begin(PRODUCTS)
         incremental = not self.full and run.kind == RunKind.INCREMENTAL.value
-        request = FetchRequest(
+        return FetchRequest(
             mode=FetchMode.INCREMENTAL if incremental else FetchMode.FULL,
             modified_since=run.modified_since if incremental else None,
             cursor=run.cursor,
         )
+
+    def run(self, walk: Walk) -> None:
+        run = walk.run
+        request = self._request(run)
+        walk.begin(PRODUCTS)
         pages = walk.pages("fetch_products", request=request)
-        MALLOC.limit_arenas()  # before a plugin starts fetch threads: see hub.sync.memory
         with bulk_gc():
             finished = _ingest_pages(walk, pages)
         if finished and self.full:
