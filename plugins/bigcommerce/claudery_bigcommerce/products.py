@@ -21,9 +21,10 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from hub.contract import (
@@ -214,13 +215,26 @@ class ProductFetch:
             state = FetchCursor(after=state.after, before=min(ids), total=total)
             if batch.total is not None:
                 expected = batch.total - batch.count
-            yield self._page(batch, state, total)
-        yield from self._range(state, expected, total)
+            # Parsed and yielded once the range's requests are in flight: the platform's latency for them
+            # then overlaps the parsing and storing of the top page.
+            yield from self._range(state, expected, total, lead=partial(self._page, batch, state, total))
+            return
+        yield from self._range(state, expected, total)  # resumed inside the range
 
-    def _range(self, state: FetchCursor, expected: int | None, total: int | None) -> Iterator[ProductPage]:
-        """Fetch ``(state.after, state.before)`` ascending."""
+    def _range(
+        self,
+        state: FetchCursor,
+        expected: int | None,
+        total: int | None,
+        lead: Callable[[], ProductPage] | None = None,
+    ) -> Iterator[ProductPage]:
+        """Fetch ``(state.after, state.before)`` ascending; ``lead`` makes the page to yield first (the
+        top page), as soon as the range's first requests are sent."""
         after, before = state.after, state.before
         while True:
+            if lead is not None and (expected is None or self.incremental or expected <= 0):
+                yield lead()  # nothing to send concurrently first
+                lead = None
             if self.context.should_stop():
                 return
             query_after = after  # page numbers count within the query (query_after, before)
@@ -243,21 +257,33 @@ class ProductFetch:
                     yield self._page(Batch([], [], expected, 0), None, total)
                     return
                 start = 1
-            restart_after = yield from self._parallel(query_after, after, before, start, expected, total)
+            restart_after = yield from self._parallel(
+                query_after, after, before, start, expected, total, lead=lead
+            )
+            lead = None
             if restart_after is None:
                 return
             after, expected = restart_after, None
 
     def _parallel(
-        self, query_after: int, anchor: int, before: int | None, start: int, expected: int, total: int | None
+        self,
+        query_after: int,
+        anchor: int,
+        before: int | None,
+        start: int,
+        expected: int,
+        total: int | None,
+        lead: Callable[[], ProductPage] | None = None,
     ) -> Iterator[ProductPage]:
-        """Pages ``start..`` of the query ``(query_after, before)`` concurrently.
+        """Pages ``start..`` of the query ``(query_after, before)`` concurrently, after ``lead()``'s page.
 
         ``expected`` is the query's total; ``anchor`` the last id already yielded. Returns None when the
         range is done, or the id after which to restart by key when the catalog changed meanwhile.
         """
         pages = math.ceil(expected / self.limit)
         if start > pages:
+            if lead is not None:
+                yield lead()
             return None
 
         def fetch(n: int) -> Batch:
@@ -269,6 +295,8 @@ class ProductFetch:
         # parsed products each) while the hub, the slower side on a busy machine, catches up.
         with OrderedPrefetcher(fetch, start, pages, workers=workers, ahead=workers) as prefetch:
             try:
+                if lead is not None:
+                    yield lead()
                 for n in range(start, pages + 1):
                     batch = prefetch.take(n, self.context.should_stop)
                     want = self.limit if n < pages else expected - (pages - 1) * self.limit

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -352,6 +353,24 @@ def test_closing_the_generator_stops_workers() -> None:
         gen.close()
     assert threading.active_count() == before
     assert len(store.requests) < 30
+
+
+def test_the_range_is_requested_before_the_top_page_is_handed_over() -> None:
+    """The platform's latency for the next pages overlaps the hub's work on the first one."""
+    store = FakeStore(list(range(1, 101)))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add_callback(responses.GET, PRODUCTS_URL, callback=store)
+        gen = plugin.fetch_products("bigcommerce", CREDS, FetchRequest(), ctx())
+        top = next(gen)  # the generator is suspended from here until the next page is asked for
+        deadline = time.monotonic() + 10.0
+        while len(store.requests) < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        asked = list(store.requests)
+        rest = list(gen)
+    assert sorted(int(p.id) for p in top.products) == list(range(91, 101))  # the top page: highest ids
+    assert [r["direction"] for r in asked] == ["desc", "asc", "asc", "asc", "asc"]  # 4 workers in flight
+    assert sorted(ids_of(rest), key=int) == [str(i) for i in range(1, 91)]
+    assert len(store.requests) == 10  # still nothing wasted
 
 
 def test_concurrent_pages_each_id_exactly_once_across_workers() -> None:
