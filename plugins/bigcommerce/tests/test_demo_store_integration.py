@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from claudery_bigcommerce import plugin
 
-from hub.contract import ErrorKind, FetchRequest, PluginContext
+from hub.contract import Category, ErrorKind, FetchRequest, PluginContext
 
 testing = pytest.importorskip("claudery_bigcommerce.demo_store.testing")
 SCOPE_INFO_ONLY = "store_v2_information_read_only"
@@ -81,14 +81,45 @@ def test_full_fetch_equals_ground_truth(store: Any) -> None:
     assert pages[-1].cursor is None
 
 
+def _categories_as_truth(raw: list[dict[str, Any]]) -> list[Category]:
+    return [
+        Category(
+            id=str(c["id"]),
+            name=html.unescape(c["name"]),
+            parent_id=str(c["parent_id"]) if c["parent_id"] else None,
+            url_path=c["custom_url"]["url"],
+            is_visible=c["is_visible"],
+        )
+        for c in raw
+    ]
+
+
 def test_ids_categories_brands_equal_ground_truth(store: Any) -> None:
     truth = store.admin.catalog()
     ids = list(plugin.list_product_ids("bigcommerce", creds(store), ctx(store)))
     assert sorted(ids, key=int) == [str(p["id"]) for p in truth["products"]]
+    store.admin.reset_counts()
     categories = list(plugin.fetch_categories("bigcommerce", creds(store), ctx(store)))
-    assert len(categories) == len(truth["categories"])
+    assert categories == _categories_as_truth(truth["categories"])
+    # the preferred listing (category trees) answered: one request, no fallback
+    assert store.admin.request_counts() == {("GET /v3/catalog/trees/categories", 200): 1}
     brands = list(plugin.fetch_brands("bigcommerce", creds(store), ctx(store)))
     assert len(brands) == len(truth["brands"])
+
+
+def test_categories_fall_back_to_the_legacy_listing_without_category_trees() -> None:
+    proc = testing.start_demo_store_process(products=20, quota=0, category_trees=False)
+    try:
+        truth = proc.admin.catalog()["categories"]
+        categories = list(plugin.fetch_categories("bigcommerce", creds(proc), ctx(proc)))
+        assert categories == _categories_as_truth(truth)
+        counts = proc.admin.request_counts()
+        assert (
+            counts[("GET /v3/catalog/trees/categories", 404)] == 1
+            and counts[("GET /v3/catalog/categories", 200)] == 1
+        )
+    finally:
+        proc.stop()
 
 
 def test_truncated_subresources_are_completed() -> None:

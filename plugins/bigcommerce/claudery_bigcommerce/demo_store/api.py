@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -254,6 +255,62 @@ def _taxonomy_checks(p: Mapping[str, str]) -> list:
     if visible is not None:
         checks.append(lambda i: i.get("is_visible", True) is visible)
     return checks
+
+
+#: the one category tree of a single-storefront store, on its default channel
+TREE = {"id": 1, "name": "Default", "channels": [1]}
+_TREE_ITEM_KEYS = ("description", "views", "sort_order", "page_title", "meta_keywords", "meta_description",
+                   "layout_file", "image_url", "is_visible", "search_keywords", "default_product_sort")  # fmt: skip
+
+
+def list_trees(req: Request) -> Response:
+    """``GET /v3/catalog/trees``: the store's category trees (one), ``id:in`` and ``channel_id:in``."""
+    try:
+        ids, channels = flt.as_int_list(req.params, "id:in"), flt.as_int_list(req.params, "channel_id:in")
+    except flt.QueryError as exc:
+        return v3_error(exc.status, exc.title, errors={})
+    keep = (ids is None or TREE["id"] in ids) and (channels is None or set(channels) & set(TREE["channels"]))
+    return list_items(req, [TREE] if keep else [])
+
+
+def tree_item(category: dict) -> dict:
+    """A category as ``GET /v3/catalog/trees/categories`` lists it: ``category_id``, ``tree_id``, ``url``."""
+    url = category.get("custom_url") or {}
+    return {
+        "category_id": category["id"],
+        "category_uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"category/{category['id']}")),
+        "tree_id": TREE["id"], "parent_id": category["parent_id"], "name": category["name"],
+        **{key: category[key] for key in _TREE_ITEM_KEYS if key in category},
+        "url": {"path": url.get("url", ""), "is_customized": url.get("is_customized", False)},
+    }  # fmt: skip
+
+
+def list_tree_categories(req: Request, categories: list[dict]) -> Response:
+    """``GET /v3/catalog/trees/categories``: every tree's categories; ``category_id``, ``tree_id`` and
+    ``parent_id`` in/not_in lists, ``name``, ``name:like``, ``keyword``, ``is_visible``."""
+    p = req.params
+    checks: list = []
+    try:
+        for key, field in (
+            ("category_id", "category_id"),
+            ("tree_id", "tree_id"),
+            ("parent_id", "parent_id"),
+        ):
+            for suffix, keep in ((":in", True), (":not_in", False)):
+                values = flt.as_int_list(p, key + suffix)
+                if values is not None:
+                    checks.append(lambda i, s=set(values), k=keep, f=field: (i[f] in s) is k)
+        visible = flt.as_bool(p, "is_visible")
+    except flt.QueryError as exc:
+        return v3_error(exc.status, exc.title, errors={})
+    if "name" in p:
+        checks.append(lambda i: i["name"] == p["name"])
+    for needle in (p[key].lower() for key in ("name:like", "keyword") if key in p):
+        checks.append(lambda i, n=needle: n in i["name"].lower())
+    if visible is not None:
+        checks.append(lambda i: i.get("is_visible", True) is visible)
+    items = [item for item in map(tree_item, categories) if all(c(item) for c in checks)]
+    return list_items(req, items)
 
 
 def get_by_id(req: Request, items: list[dict], item_id: int) -> Response:

@@ -193,6 +193,10 @@ class DemoStoreApp:
                 return api.list_taxonomy(req, tax.categories, ("name", "id", "parent_id", "sort_order"))
             case ["categories", _] if ids[1] is not None:
                 return api.get_by_id(req, tax.categories, ids[1])
+            case ["trees"] if req.app.config.category_trees:
+                return api.list_trees(req)
+            case ["trees", "categories"] if req.app.config.category_trees:
+                return api.list_tree_categories(req, tax.categories)
             case ["brands"]:
                 return api.list_taxonomy(req, tax.brands, ("name",))
             case ["brands", _] if ids[1] is not None:

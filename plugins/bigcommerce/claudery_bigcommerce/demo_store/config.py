@@ -93,6 +93,9 @@ class DemoStoreConfig:
     default_sort: str = "id"  #: default product order (reference: assume id ascending)
     subresource_limit: int = 0  #: truncate included variants/images per product (0 = never)
     empty_images_204: bool = True  #: GET .../images of a product with no images gives 204 (spec)
+    #: ``GET /v3/catalog/trees/categories`` (the preferred listing) and ``/v3/catalog/trees``; False: 404, as
+    #: from a store or API without category trees (clients fall back to ``/v3/catalog/categories``)
+    category_trees: bool = True
     trailing_slash_403: bool = True  #: ".../products/" gives 403 Authentication Required (observed)
     date_only_uses_request_time: bool = True  #: "2025-01-15" filters get the request's time of day
     hooks_require_products_scope: bool = False  #: reject store/product/* hooks without Products scope

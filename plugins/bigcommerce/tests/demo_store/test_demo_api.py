@@ -288,6 +288,34 @@ def test_categories_and_brands(client: Client) -> None:
     assert product_brands <= {b["id"] for b in client.get("/v3/catalog/brands", limit=250).json()["data"]}
 
 
+def test_category_trees_list_the_categories_as_the_trees_endpoint_does(
+    client: Client, make_server, make_client
+) -> None:
+    legacy = client.get("/v3/catalog/categories", limit=250).json()["data"]
+    listed = client.get("/v3/catalog/trees/categories", limit=250).json()
+    assert listed["meta"]["pagination"]["total"] == len(legacy)
+    assert [
+        (c["category_id"], c["parent_id"], c["name"], c["url"]["path"], c["tree_id"]) for c in listed["data"]
+    ] == [(c["id"], c["parent_id"], c["name"], c["custom_url"]["url"], 1) for c in legacy]
+    assert len(client.get("/v3/catalog/trees/categories").json()["data"]) == min(
+        50, len(legacy)
+    )  # default limit
+    child = next(c for c in legacy if c["parent_id"])
+    by_parent = client.get("/v3/catalog/trees/categories", **{"parent_id:in": child["parent_id"]}).json()[
+        "data"
+    ]
+    assert child["id"] in {c["category_id"] for c in by_parent}
+    assert all(c["parent_id"] == child["parent_id"] for c in by_parent)
+    picked = client.get("/v3/catalog/trees/categories", **{"category_id:in": f"{child['id']},999999"}).json()
+    assert [c["category_id"] for c in picked["data"]] == [child["id"]]
+    assert client.get("/v3/catalog/trees/categories", **{"tree_id:not_in": 1}).json()["data"] == []
+    assert client.get("/v3/catalog/trees/categories", **{"category_id:in": "x"}).status_code == 422
+    assert client.get("/v3/catalog/trees").json()["data"] == [{"id": 1, "name": "Default", "channels": [1]}]
+    without = make_client(make_server(products=20, quota=0, category_trees=False))
+    assert without.get("/v3/catalog/trees/categories").status_code == 404
+    assert without.get("/v3/catalog/categories").status_code == 200
+
+
 def test_deterministic_catalog(make_server, make_client, shared: DemoStoreServer) -> None:
     again = make_server(products=300, quota=0)
     a = make_client(shared).get("/v3/catalog/products", limit=20, include="variants,images").json()["data"]
