@@ -295,7 +295,9 @@ def run_scenario(
             "worker_tree_peak_rss_mb": round(tree_rss, 1),
             "worker_tree_peak_pss_mb": round(tree_pss, 1),
         }
+        full["worker_timeline"] = worker_timeline(log_path, run.id)
         _print_full(full)
+        print(f"   the worker's timeline: {full['worker_timeline'] or 'not in its log'}")
         if verify:
             comparison = compare_catalog(app, site_id, store)
             full["catalog_equal"] = comparison.equal
@@ -324,6 +326,22 @@ def run_scenario(
         store.stop()
         if site_id is not None and not services.own_database:
             remove_site(app, site_id)
+
+
+def worker_timeline(log_path: Path, run_id: int, wait_s: float = 5.0) -> str | None:
+    """The run's timings as the worker logged them (``hub.sync.timeline``): "took 4.62 s: categories ...".
+
+    The line follows the run's last commit, so it may land a moment after the run is seen finished."""
+    marker = f"sync run {run_id} took "
+    deadline = time.monotonic() + wait_s
+    while True:
+        text = log_path.read_text(errors="replace") if log_path.exists() else ""
+        for line in text.splitlines():
+            if marker in line:
+                return line.split(marker, 1)[1].strip()
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.05)
 
 
 def _incremental(app, site_id: int, store, sampler: RssSampler, pid: int, verify: bool) -> dict[str, Any]:

@@ -10,7 +10,9 @@ process changes its own copy.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -510,6 +512,23 @@ def test_the_product_walk_starts_while_the_taxonomy_is_listed(fake_site, tmp_pat
         else:
             sql = "SELECT count(*) FROM product_search WHERE categories = 'Mugs'"
         assert db.session.execute(text(sql)).scalar_one() == len(fake.products)
+
+
+def test_a_run_logs_where_its_time_went(fake_site, caplog):
+    app, site_id, _fake = fake_site()
+    with caplog.at_level(logging.INFO, logger="hub.sync.engine"):
+        run = sync(app, site_id)
+    assert run.state == "succeeded"
+    (line,) = [
+        r.getMessage() for r in caplog.records if r.getMessage().startswith(f"sync run {run.id} took ")
+    ]
+    # the stages in the order they ran, the walk's 5 pages of 7 with its waits and writes, then the state
+    assert re.fullmatch(
+        rf"sync run {run.id} took [\d.]+ s: categories [\d.]+ s, products [\d.]+ s \(5 pages, the first "
+        r"stored at [\d.]+ s; waiting for pages [\d.]+ s, storing [\d.]+ s\), checking deletions [\d.]+ s "
+        r"\(succeeded\)",
+        line,
+    ), line
 
 
 def test_a_token_refreshed_while_listing_the_taxonomy_reaches_the_product_walk(fake_site, tmp_path):

@@ -229,7 +229,8 @@ def _execute(run: SyncRun, heartbeat: Heartbeat, epoch: int) -> str:
                     continue
                 if n + 1 < len(planned):
                     planned[n + 1].start_early(walk)  # the product fetch overlaps the taxonomy listing
-                stage.run(walk)
+                with walk.timeline.stage(stage.name):
+                    stage.run(walk)
                 if should_stop():
                     stopped = True
                     break
@@ -259,6 +260,7 @@ def _execute(run: SyncRun, heartbeat: Heartbeat, epoch: int) -> str:
     else:
         stages.conclude(walk)
     db.session.commit()
+    log.info("sync run %s %s (%s)", run.id, walk.timeline.summary(), run.state)
     return run.state
 
 

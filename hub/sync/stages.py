@@ -9,6 +9,7 @@ only after a complete listing.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from hub.plugins import PluginHost
 from hub.sync import fetch_process, ingest
 from hub.sync.memory import MALLOC, bulk_gc, page_done
 from hub.sync.runs import finish, stored_product_count
+from hub.sync.timeline import Timeline
 from hub.sync.validate import clean_taxonomy
 
 if TYPE_CHECKING:
@@ -53,6 +55,8 @@ class Walk:
     #: fetch and prepare product pages in a child process (``HUB_SYNC_FETCH_PROCESS``)
     fetch_process: bool = False
     _resuming: bool = field(default=True)
+    #: where the execution's time goes (logged when it ends)
+    timeline: Timeline = field(default_factory=Timeline)
     #: a product fetch started ahead of its stage: (hook, arguments, credentials it got, its pages)
     _early: tuple[str, dict[str, Any], dict[str, Any], fetch_process.ForkedPages] | None = None
 
@@ -241,8 +245,11 @@ class Products(Stage):
 def _ingest_pages(walk: Walk, pages) -> bool:
     """Commit each page with the run's counters and cursor; True when the plugin's iterator ran out."""
     run, site = walk.run, walk.site
+    clock = time.perf_counter
     try:
+        asked = clock()
         for page in pages:
+            got = clock()
             now = utcnow()
             walk.fence()  # first in the page's transaction: nothing is written for a run this worker lost
             counts, errors = ingest.ingest_page(
@@ -264,6 +271,9 @@ def _ingest_pages(walk: Walk, pages) -> bool:
             db.session.commit()  # products, counters and cursor together, or nothing (fenced by epoch)
             del page  # not kept (a page's records are megabytes) while the next one is fetched
             page_done()
+            stored = clock()
+            walk.timeline.page(waited=got - asked, stored=stored - got)
+            asked = stored
             if walk.stopping:
                 return False
     finally:
