@@ -30,6 +30,7 @@ from hub.plugins import current_host
 from hub.sync import fetch_process, jobs, stages
 from hub.sync.plan import plan_stages
 from hub.sync.runs import finish
+from hub.sync.walk import Walk
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +211,7 @@ def _execute(run: SyncRun, heartbeat: Heartbeat, epoch: int) -> str:
         save_credentials=credentials.persister(host, site.id, site.platform),
         record_usage=usage.record,
     )
-    walk = stages.Walk(
+    walk = Walk(
         run=run,
         site=site,
         host=host,
@@ -264,7 +265,7 @@ def _execute(run: SyncRun, heartbeat: Heartbeat, epoch: int) -> str:
     return run.state
 
 
-def _platform_failure(walk: stages.Walk, exc: PlatformError) -> str:
+def _platform_failure(walk: Walk, exc: PlatformError) -> str:
     """A failure after the plugin's own retries: ask the merchant, retry later, or fail (bugs)."""
     run, site = walk.run, walk.site
     walk.fence()
