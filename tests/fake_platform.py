@@ -6,6 +6,7 @@ capabilities exist, a stop landing in a given stage, an error of a given kind, h
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -78,6 +79,10 @@ class FakePlatform:
     walk_started: str | None = None
     token_file: str | None = None
     refreshed_in_taxonomy: str | None = None
+    #: the brand listing refreshes the token to this (saved through ``context.save_credentials``)
+    refreshed_in_brands: str | None = None
+    #: set when the brand listing starts (the hub lists brands and categories at the same time)
+    brands_started: threading.Event = field(default_factory=threading.Event)
     calls: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -235,6 +240,9 @@ def build(**options) -> object:
 
     def fetch_brands(platform, credentials, context):
         fake.calls.append("fetch_brands")
+        fake.brands_started.set()
+        if fake.refreshed_in_brands:
+            context.save_credentials({**credentials, "token": fake.refreshed_in_brands})
         yield Brand(id="b1", name="Acme")
 
     def fetch_products_by_ids(platform, credentials, ids, context):

@@ -543,6 +543,27 @@ def test_a_token_refreshed_while_listing_the_taxonomy_reaches_the_product_walk(f
     assert not multiprocessing.active_children()  # the early walk was stopped, not left behind
 
 
+def test_categories_and_brands_are_listed_at_the_same_time(fake_site):
+    app, site_id, fake = fake_site()
+    brands_during_categories: list[bool] = []
+    fake.events["categories"] = lambda: brands_during_categories.append(fake.brands_started.wait(10.0))
+    run = sync(app, site_id)
+    assert run.state == "succeeded", run.error_message
+    assert brands_during_categories == [True]  # listed one after the other, the wait would time out
+    with app.app_context():
+        names = set(db.session.scalars(select(Category.name).where(Category.site_id == site_id)))
+        assert names == {"Mugs", "Plates"}
+
+
+def test_a_token_the_brand_listing_refreshes_is_saved_and_used(fake_site):
+    """The brand listing runs on another thread; what it saves is stored by the run's own."""
+    app, site_id, _fake = fake_site(refreshed_in_brands="fresh-brands-1")
+    run = sync(app, site_id)
+    assert run.state == "succeeded", (run.error_kind, run.error_message)
+    with app.app_context():
+        assert credentials.stored(db.session.get(Site, site_id))["token"] == "fresh-brands-1"
+
+
 def test_a_taxonomy_failure_stops_the_walk_started_beside_it(fake_site):
     app, site_id, fake = fake_site()
     fake.events["categories"] = ErrorKind.AUTH

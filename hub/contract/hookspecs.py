@@ -152,6 +152,8 @@ def fetch_categories(
 
     Yield a :class:`RecordError` for an item that could not be read: the hub then adds and updates what
     it got but deletes nothing (the listing is incomplete). Likewise when the iterator ends on a stop.
+    The hub lists categories and brands at the same time, on two threads of the worker (and, in a full
+    sync, while ``fetch_products`` runs in its fetch process): keep each call's state in the call.
     """
 
 

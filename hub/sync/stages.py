@@ -9,6 +9,7 @@ only after a complete listing.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -53,16 +54,18 @@ class Taxonomy(Stage):
         if self.only_if_unknown and not _unknown_taxonomy(walk.run, walk.site):
             return
         walk.begin(TAXONOMY)
-        listed: dict[str, list] = {"fetch_categories": [], "fetch_brands": []}
+        kinds = {"fetch_categories": CategoryRecord, "fetch_brands": BrandRecord}
+        received = _listings(walk, [h for h in kinds if walk.host.supports(walk.site.platform, h)])
+        if received is None:
+            return  # a listing that ended on a stop is not a complete listing
+        listed: dict[str, list] = {hook: [] for hook in kinds}
         errors: list[RecordError] = []
         complete: dict[str, bool] = {}
-        for hook, kind in (("fetch_categories", CategoryRecord), ("fetch_brands", BrandRecord)):
-            if not walk.host.supports(walk.site.platform, hook):
-                continue
+        for hook, items in received.items():
             skipped = len(errors)
-            for item in walk.call(hook) or ():
+            for item in items:
                 cleaned = clean_taxonomy(item)
-                if isinstance(cleaned, kind):
+                if isinstance(cleaned, kinds[hook]):
                     listed[hook].append(cleaned)
                 else:
                     errors.append(
@@ -70,10 +73,6 @@ class Taxonomy(Stage):
                         if isinstance(cleaned, RecordError)
                         else RecordError(None, f"{hook} sent a {type(cleaned).__name__}")
                     )
-                if walk.stopping:
-                    return
-            if walk.stopping:
-                return  # an iterator that ended on a stop is not a complete listing
             complete[hook] = len(errors) == skipped
         walk.fence()
         ingest.replace_taxonomy(
@@ -86,6 +85,46 @@ class Taxonomy(Stage):
         )
         ingest.record_errors(db.session, walk.site.id, walk.run.id, errors, mark_seen=False)
         db.session.commit()
+
+
+def _listings(walk: Walk, hooks: list[str]) -> dict[str, list] | None:
+    """The items of each taxonomy hook, listed at the same time (one thread each beyond the first: the
+    listings are independent round trips); None when a stop came before every listing ended.
+
+    A plugin's exception is raised here, the first hook's first. (``context.save_credentials`` may be
+    called from any thread: ``hub.credentials.persister`` writes in its own transaction.)
+    """
+    results: dict[str, list | None] = {}
+    failures: dict[str, BaseException] = {}
+
+    def listing(hook: str) -> None:
+        items: list = []
+        try:
+            for item in walk.call(hook) or ():
+                items.append(item)
+                if walk.stopping:
+                    break
+            results[hook] = None if walk.stopping else items
+        except BaseException as exc:  # re-raised in the stage's thread
+            failures[hook] = exc
+
+    threads = [
+        threading.Thread(target=listing, args=(hook,), name=f"hub-{hook}", daemon=True) for hook in hooks[1:]
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        if hooks:
+            listing(hooks[0])
+    finally:
+        for thread in threads:
+            thread.join()
+    for hook in hooks:
+        if hook in failures:
+            raise failures[hook]
+    if any(results[hook] is None for hook in hooks):
+        return None
+    return {hook: results[hook] or [] for hook in hooks}
 
 
 @dataclass
