@@ -133,6 +133,25 @@ def test_leaving_early_stops_the_child_without_killing_it():
     assert not _alive(pids[0])
 
 
+def test_pages_dropped_without_closing_stop_the_child():
+    """As a generator's finalizer did: a consumer that drops the pages (its own wrapper closed) must not
+    leave the child blocked on a full pipe."""
+
+    def produce(context):
+        n = 0
+        while True:
+            n += 1
+            page = _page(n)
+            page.cursor = str(os.getpid())
+            yield page
+            context.check_stop()
+
+    pages = fetch_process.forked_pages(produce, PluginContext(settings={}))
+    child = int(next(pages).cursor)
+    del pages
+    assert _wait_for(lambda: not _alive(child), 10.0)
+
+
 def test_a_platform_error_keeps_its_kind_message_and_retry_time():
     def produce(context):
         yield _page(1)

@@ -132,6 +132,12 @@ class ForkedPages:
             self._closed = True
             _finish(self._receiver, self._process, self._context, self._stop)
 
+    def __del__(self) -> None:
+        # Dropped unclosed (a consumer's wrapper closed, not this): stop the child as a generator's
+        # finalizer would; otherwise it would block on the full pipe for as long as the worker lives.
+        if not getattr(self, "_closed", True) and hasattr(self, "_process"):
+            self.close()
+
 
 def _widen(connection) -> None:
     """A page (~3 MB) crosses a 64 KiB pipe in ~50 turns of both processes; Linux lets a pipe hold up to

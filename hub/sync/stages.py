@@ -298,10 +298,15 @@ class Verify(Stage):
 
 
 def _without_cursor(pages):
-    for page in pages:
-        page.cursor = None
-        page.total = None  # a by-id fetch's count is not the catalog's
-        yield page
+    try:
+        for page in pages:
+            page.cursor = None
+            page.total = None  # a by-id fetch's count is not the catalog's
+            yield page
+    finally:
+        close = getattr(pages, "close", None)
+        if close is not None:
+            close()  # closing this wrapper stops the fetch behind it
 
 
 @dataclass
