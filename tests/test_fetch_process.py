@@ -32,6 +32,17 @@ def _page(n: int, *, bad: bool = False) -> ProductPage:
     return ProductPage(products=products, cursor=str(n), requests=1)
 
 
+def _endless(context):
+    """Pages without end, each naming the process that made it, until the worker says stop."""
+    n = 0
+    while True:
+        n += 1
+        page = _page(n)
+        page.cursor = str(os.getpid())
+        yield page
+        context.check_stop()
+
+
 def _wait_for(condition, seconds: float = 20.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -114,16 +125,7 @@ def test_a_stop_in_the_worker_reaches_the_plugin_and_ends_the_walk():
 def test_leaving_early_stops_the_child_without_killing_it():
     pids: list[int] = []
 
-    def produce(context):
-        n = 0
-        while True:
-            n += 1
-            page = _page(n)
-            page.cursor = str(os.getpid())
-            yield page
-            context.check_stop()
-
-    pages = fetch_process.forked_pages(produce, PluginContext(settings={}))
+    pages = fetch_process.forked_pages(_endless, PluginContext(settings={}))
     started = time.monotonic()
     for page in pages:
         pids.append(int(page.cursor))
@@ -137,16 +139,7 @@ def test_pages_dropped_without_closing_stop_the_child():
     """As a generator's finalizer did: a consumer that drops the pages (its own wrapper closed) must not
     leave the child blocked on a full pipe."""
 
-    def produce(context):
-        n = 0
-        while True:
-            n += 1
-            page = _page(n)
-            page.cursor = str(os.getpid())
-            yield page
-            context.check_stop()
-
-    pages = fetch_process.forked_pages(produce, PluginContext(settings={}))
+    pages = fetch_process.forked_pages(_endless, PluginContext(settings={}))
     child = int(next(pages).cursor)
     del pages
     assert _wait_for(lambda: not _alive(child), 10.0)
