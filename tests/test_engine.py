@@ -514,21 +514,34 @@ def test_the_product_walk_starts_while_the_taxonomy_is_listed(fake_site, tmp_pat
         assert db.session.execute(text(sql)).scalar_one() == len(fake.products)
 
 
-def test_a_run_logs_where_its_time_went(fake_site, caplog):
-    app, site_id, _fake = fake_site()
+def _logged_timeline(app, site_id, caplog) -> tuple[SyncRun, str]:
+    """Sync, and return the run with the one line the engine logged of where its time went."""
     with caplog.at_level(logging.INFO, logger="hub.sync.engine"):
         run = sync(app, site_id)
-    assert run.state == "succeeded"
-    (line,) = [
-        r.getMessage() for r in caplog.records if r.getMessage().startswith(f"sync run {run.id} took ")
-    ]
-    # the stages in the order they ran, the walk's 5 pages of 7 with its waits and writes, then the state
-    assert re.fullmatch(
-        rf"sync run {run.id} took [\d.]+ s: categories [\d.]+ s, products [\d.]+ s \(5 pages, the first "
-        r"stored at [\d.]+ s; waiting for pages [\d.]+ s, storing [\d.]+ s\), checking deletions [\d.]+ s "
-        r"\(succeeded\)",
-        line,
-    ), line
+    (line,) = [m for r in caplog.records if (m := r.getMessage()).startswith(f"sync run {run.id} took ")]
+    return run, line
+
+
+def _walk_line(pages: str) -> str:
+    """The pattern of a line up to the walk's pages: the stages in the order they ran, then the walk's."""
+    return (
+        rf"took [\d.]+ s: categories [\d.]+ s, products [\d.]+ s \({pages}, the first stored at [\d.]+ s; "
+        r"waiting for pages [\d.]+ s, storing [\d.]+ s\)"
+    )
+
+
+@pytest.mark.parametrize("outcome", ["succeeded", "failed"])
+def test_a_run_logs_where_its_time_went(fake_site, caplog, outcome):
+    app, site_id, fake = fake_site()
+    if outcome == "failed":
+        fake.events["products"] = ErrorKind.AUTH  # at the second page: one stored
+    run, line = _logged_timeline(app, site_id, caplog)
+    assert run.state == outcome
+    if outcome == "succeeded":  # 5 pages of 7, then the check of the walk's count
+        expected = _walk_line("5 pages") + r", checking deletions [\d.]+ s \(succeeded\)"
+    else:
+        expected = _walk_line("1 page") + r" \(failed\)"
+    assert re.fullmatch(rf"sync run {run.id} " + expected, line), line
 
 
 def test_a_token_refreshed_while_listing_the_taxonomy_reaches_the_product_walk(fake_site, tmp_path):

@@ -243,7 +243,9 @@ def _execute(run: SyncRun, heartbeat: Heartbeat, epoch: int) -> str:
         stopped = True
     except PlatformError as exc:
         db.session.rollback()
-        return _platform_failure(walk, exc)
+        state = _platform_failure(walk, exc)
+        _log_timeline(walk, state)
+        return state
     if stopped:
         heartbeat.beat()  # the stop may come from a cancel the last periodic beat has not read yet
     usage.drain(run)
@@ -257,12 +259,18 @@ def _execute(run: SyncRun, heartbeat: Heartbeat, epoch: int) -> str:
         run.state = RunState.QUEUED.value
         db.session.commit()
         jobs.enqueue(run)
+        _log_timeline(walk, "stopped; requeued to resume")
         return run.state
     else:
         stages.conclude(walk)
     db.session.commit()
-    log.info("sync run %s %s (%s)", run.id, walk.timeline.summary(), run.state)
+    _log_timeline(walk, run.state)
     return run.state
+
+
+def _log_timeline(walk: Walk, outcome: str) -> None:
+    """One line of where this execution's time went (``hub.sync.timeline``), however it ended."""
+    log.info("sync run %s %s (%s)", walk.run.id, walk.timeline.summary(), outcome)
 
 
 def _platform_failure(walk: Walk, exc: PlatformError) -> str:

@@ -64,8 +64,9 @@ class Timeline:
             text = f"{name} {took:.2f} s"
             pages = self.pages.get(name)
             if pages is not None:
+                plural = "" if pages.count == 1 else "s"
                 text += (
-                    f" ({pages.count} pages, the first stored at {pages.first_at:.2f} s; "
+                    f" ({pages.count} page{plural}, the first stored at {pages.first_at:.2f} s; "
                     f"waiting for pages {pages.waiting:.2f} s, storing {pages.storing:.2f} s)"
                 )
             parts.append(text)
