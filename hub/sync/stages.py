@@ -9,8 +9,8 @@ only after a complete listing.
 from __future__ import annotations
 
 import logging
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -88,43 +88,28 @@ class Taxonomy(Stage):
 
 
 def _listings(walk: Walk, hooks: list[str]) -> dict[str, list] | None:
-    """The items of each taxonomy hook, listed at the same time (one thread each beyond the first: the
-    listings are independent round trips); None when a stop came before every listing ended.
+    """The items of each taxonomy hook, listed at the same time (a thread each: the listings are
+    independent round trips); None when a stop came before every listing ended.
 
-    A plugin's exception is raised here, the first hook's first. (``context.save_credentials`` may be
-    called from any thread: ``hub.credentials.persister`` writes in its own transaction.)
+    A plugin's exception is raised here, the first hook's first, once every listing has ended.
+    (``context.save_credentials`` may be called from any thread: ``hub.credentials.persister`` writes in
+    its own transaction.)
     """
-    results: dict[str, list | None] = {}
-    failures: dict[str, BaseException] = {}
 
-    def listing(hook: str) -> None:
-        items: list = []
-        try:
-            for item in walk.call(hook) or ():
-                items.append(item)
-                if walk.stopping:
-                    break
-            results[hook] = None if walk.stopping else items
-        except BaseException as exc:  # re-raised in the stage's thread
-            failures[hook] = exc
+    def listing(hook: str) -> list | None:
+        items = []
+        for item in walk.call(hook) or ():
+            items.append(item)
+            if walk.stopping:
+                return None
+        return None if walk.stopping else items
 
-    threads = [
-        threading.Thread(target=listing, args=(hook,), name=f"hub-{hook}", daemon=True) for hook in hooks[1:]
-    ]
-    for thread in threads:
-        thread.start()
-    try:
-        if hooks:
-            listing(hooks[0])
-    finally:
-        for thread in threads:
-            thread.join()
-    for hook in hooks:
-        if hook in failures:
-            raise failures[hook]
-    if any(results[hook] is None for hook in hooks):
+    with ThreadPoolExecutor(max_workers=max(1, len(hooks)), thread_name_prefix="hub-taxonomy") as pool:
+        futures = [pool.submit(listing, hook) for hook in hooks]
+        results = [future.result() for future in futures]
+    if any(items is None for items in results):
         return None
-    return {hook: results[hook] or [] for hook in hooks}
+    return dict(zip(hooks, results, strict=True))
 
 
 @dataclass
