@@ -269,7 +269,8 @@ def _execute(run: SyncRun, heartbeat: Heartbeat, epoch: int) -> str:
 
 
 def _log_timeline(walk: Walk, outcome: str) -> None:
-    """One line of where this execution's time went (``hub.sync.timeline``), however it ended."""
+    """One line of where this execution's time went (``hub.sync.timeline``): when it succeeded, failed on the
+    platform's account, was cancelled or stopped and requeued (a crash or a takeover logs its own error)."""
     log.info("sync run %s %s (%s)", walk.run.id, walk.timeline.summary(), outcome)
 
 

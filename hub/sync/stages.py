@@ -125,6 +125,8 @@ class Products(Stage):
         walk.start_early("fetch_products", request=self._request(walk.run))
 
     def _request(self, run: SyncRun) -> FetchRequest:
+        """The run's fetch request; the run's high-water mark is set first if it has none (whichever of
+        :meth:`start_early` and :meth:`run` comes first sets it)."""
         if run.high_water_mark is None:  # before the first request: what changes from now on is not missed
             run.high_water_mark = utcnow()
         incremental = not self.full and run.kind == RunKind.INCREMENTAL.value

@@ -42,7 +42,7 @@ class _Repairs:
         if not isinstance(value, str):
             raise Invalid(f"{what} is not text")
         if NUL in value:
-            value = value.replace(NUL, "")
+            value = without_nul(value)
             self.notes.append(f"NUL characters removed from {what}")
         if (valid := valid_unicode(value)) is not value:
             value = valid
