@@ -241,16 +241,27 @@ def _taxonomy_checks(p: Mapping[str, str]) -> list:
         if value is not None:
             key = "parent_id" if name == "parent_id" else "id"
             checks.append(lambda i, v=value, o=op, k=key: o(i.get(k, 0), v))
-    for name, keep in (("id:in", True), ("id:not_in", False)):
-        values = flt.as_int_list(p, name)
-        if values is not None:
-            checks.append(lambda i, s=set(values), k=keep: (i["id"] in s) is k)
+    return checks + _in_list_checks(p, ("id",)) + _name_checks(p)
+
+
+def _in_list_checks(p: Mapping[str, str], keys: tuple[str, ...]) -> list:
+    """``{key}:in`` and ``{key}:not_in`` integer lists, for each of ``keys`` (a field of the items)."""
+    checks: list = []
+    for key in keys:
+        for suffix, keep in ((":in", True), (":not_in", False)):
+            values = flt.as_int_list(p, key + suffix)
+            if values is not None:
+                checks.append(lambda i, s=set(values), k=keep, f=key: (i[f] in s) is k)
+    return checks
+
+
+def _name_checks(p: Mapping[str, str]) -> list:
+    """``name`` (exact), ``name:like`` and ``keyword`` (case-insensitive, in the name), ``is_visible``."""
+    checks: list = []
     if "name" in p:
         checks.append(lambda i: i["name"] == p["name"])
-    if "name:like" in p:
-        checks.append(lambda i: p["name:like"].lower() in i["name"].lower())
-    if "keyword" in p:
-        checks.append(lambda i: p["keyword"].lower() in i["name"].lower())
+    for needle in (p[key].lower() for key in ("name:like", "keyword") if key in p):
+        checks.append(lambda i, n=needle: n in i["name"].lower())
     visible = flt.as_bool(p, "is_visible")
     if visible is not None:
         checks.append(lambda i: i.get("is_visible", True) is visible)
@@ -288,27 +299,12 @@ def tree_item(category: dict) -> dict:
 def list_tree_categories(req: Request, categories: list[dict]) -> Response:
     """``GET /v3/catalog/trees/categories``: every tree's categories; ``category_id``, ``tree_id`` and
     ``parent_id`` in/not_in lists, ``name``, ``name:like``, ``keyword``, ``is_visible``."""
-    p = req.params
-    checks: list = []
     try:
-        for key, field in (
-            ("category_id", "category_id"),
-            ("tree_id", "tree_id"),
-            ("parent_id", "parent_id"),
-        ):
-            for suffix, keep in ((":in", True), (":not_in", False)):
-                values = flt.as_int_list(p, key + suffix)
-                if values is not None:
-                    checks.append(lambda i, s=set(values), k=keep, f=field: (i[f] in s) is k)
-        visible = flt.as_bool(p, "is_visible")
+        checks = _in_list_checks(req.params, ("category_id", "tree_id", "parent_id")) + _name_checks(
+            req.params
+        )
     except flt.QueryError as exc:
         return v3_error(exc.status, exc.title, errors={})
-    if "name" in p:
-        checks.append(lambda i: i["name"] == p["name"])
-    for needle in (p[key].lower() for key in ("name:like", "keyword") if key in p):
-        checks.append(lambda i, n=needle: n in i["name"].lower())
-    if visible is not None:
-        checks.append(lambda i: i.get("is_visible", True) is visible)
     items = [item for item in map(tree_item, categories) if all(c(item) for c in checks)]
     return list_items(req, items)
 
