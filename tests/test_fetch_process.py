@@ -77,6 +77,32 @@ def test_pages_arrive_checked_and_prepared_in_order_with_the_checks_errors():
     assert pages[0].products.ready[0].columns[0] == "Product 1-0" and pages[0].requests == 1
 
 
+def test_the_child_prepares_pages_ahead_while_the_worker_stores_one_but_only_a_few(tmp_path):
+    # Pages larger than the pipe: a child that wrote each page itself could prepare nothing more until the
+    # worker read the one it was writing.
+    asked = tmp_path / "asked"
+    big = "x" * 600_000
+
+    def produce(context):
+        for n in range(1, 20):
+            asked.write_text(str(n))
+            yield ProductPage(
+                products=[Product(id=f"{n}-{i}", name=f"P {n}", raw={"blob": big}) for i in range(3)],
+                cursor=str(n),
+            )
+
+    pages = fetch_process.forked_pages(produce, PluginContext(settings={}))
+    try:
+        assert next(pages).cursor == "1"
+        furthest = 1 + fetch_process.PAGES_AHEAD + 1  # the pages waiting, then the one being prepared
+        assert _wait_for(lambda: asked.read_text() == str(furthest)), asked.read_text()
+        time.sleep(0.5)
+        assert asked.read_text() == str(furthest)  # and no further: memory stays bounded
+        assert [p.cursor for p in pages] == [str(n) for n in range(2, 20)]
+    finally:
+        pages.close()
+
+
 def test_usage_and_credentials_from_the_plugins_threads_reach_the_worker():
     usage: list[dict] = []
     saved: list[dict] = []

@@ -12,7 +12,8 @@ plugin loaded and the run's credentials and settings, and never touches the pare
 (``hub.forking`` closes them in every child) or Redis. It talks to the parent over one pipe:
 
 - pages, prepared (``ProductPage`` whose ``products`` is a :class:`~hub.sync.prepare.PreparedPage`),
-  at most one ahead (a page waits in the pipe until the parent reads it: memory stays bounded);
+  at most :data:`PAGES_AHEAD` waiting beside the one being prepared (memory stays bounded), written by
+  the child's own thread in the order everything was sent (:class:`_Outbox`);
 - the plugin context's callbacks: ``record_usage`` and ``save_credentials`` are sent and run in the parent;
   ``should_stop`` reads one byte of shared memory the parent sets (cancel, shutdown, a lost run);
 - how it ended: the iterator's end, or its exception (rebuilt in the parent with the child's traceback as
@@ -32,6 +33,7 @@ import mmap
 import multiprocessing
 import os
 import pickle
+import queue
 import signal
 import threading
 import time
@@ -55,6 +57,8 @@ POLL_SECONDS = 0.05
 #: how long a stopping child may take to finish its request and report; then it is killed (it holds no
 #: transaction: nothing is lost but an unsent usage count)
 STOP_GRACE_SECONDS = 5.0
+#: prepared pages the child may hold for the parent beyond the one it is preparing (~3 MB each, pickled)
+PAGES_AHEAD = 2
 _PR_SET_PDEATHSIG = 1
 _PR_SET_NAME = 15
 
@@ -214,24 +218,19 @@ def _child(produce, context: PluginContext, sender, stop: mmap.mmap, parent: int
     _settle_as_child()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    lock = threading.Lock()  # record_usage and save_credentials may come from the plugin's threads
-
-    def send(kind: str, body: Any) -> None:
-        data = pickle.dumps((kind, body), protocol=pickle.HIGHEST_PROTOCOL)
-        with lock:
-            sender.send_bytes(data)
+    outbox = _Outbox(sender)
 
     def should_stop() -> bool:
-        return stop[0] == 1 or os.getppid() != parent
+        return stop[0] == 1 or os.getppid() != parent or outbox.broken
 
     def record_usage(**usage: float) -> None:
-        send(USAGE, usage)
+        outbox.put(USAGE, usage)
 
     def save_credentials(new: Mapping[str, Any]) -> None:
         # The parent stores them (and keeps the secret ones out of its logs); this process's logs need the
         # same: without the schema here, every longer value is treated as secret.
         redaction.register(*(v for v in new.values() if isinstance(v, str) and len(v) >= 8))
-        send(CREDENTIALS, dict(new))
+        outbox.put(CREDENTIALS, dict(new))
 
     mine = replace(
         context, should_stop=should_stop, record_usage=record_usage, save_credentials=save_credentials
@@ -242,7 +241,7 @@ def _child(produce, context: PluginContext, sender, stop: mmap.mmap, parent: int
         with bulk_gc():
             pages = produce(mine)
             for page in pages or ():
-                send(PAGE, replace(page, products=prepare_page(page.products)))
+                outbox.put(PAGE, replace(page, products=prepare_page(page.products)), give_up=should_stop)
                 # The page's parsed records (~10 MB) must not live on while the next one is awaited; the
                 # loop variable would keep them until then.
                 del page
@@ -257,9 +256,52 @@ def _child(produce, context: PluginContext, sender, stop: mmap.mmap, parent: int
             close = getattr(pages, "close", None)
             if close is not None:
                 close()  # the plugin's own threads and sessions end here
-    with contextlib.suppress(OSError):  # the parent may be gone, or closing after a stop
-        send(*ending)
+    outbox.put(*ending)
+    outbox.close()
     sender.close()
+
+
+class _Outbox:
+    """The child's messages to the parent, written to the pipe by one thread, in the order they were put.
+
+    A page is pickled where it is put (its objects are freed at once; ~3 MB of bytes wait instead), and up
+    to :data:`PAGES_AHEAD` pickled pages wait for the parent, so the child goes on preparing the next page
+    while the parent still stores an earlier one: with the page written from the preparing thread, the
+    child could be at most one page ahead and either process's slower page stalled the other.
+    """
+
+    def __init__(self, sender) -> None:
+        self._sender = sender
+        self._queue: queue.SimpleQueue[tuple[bool, bytes] | None] = queue.SimpleQueue()
+        self._pages = threading.Semaphore(PAGES_AHEAD)
+        self.broken = False  #: the parent closed its end (it stopped, or is gone): nothing more is sent
+        self._thread = threading.Thread(target=self._write, name="hub-fetch-send", daemon=True)
+        self._thread.start()
+
+    def put(self, kind: str, body: Any, give_up: Callable[[], bool] | None = None) -> None:
+        """Queue a message; a page first waits for room, unless the pipe broke or ``give_up()`` says stop."""
+        data = pickle.dumps((kind, body), protocol=pickle.HIGHEST_PROTOCOL)
+        if kind == PAGE:
+            while not self._pages.acquire(timeout=POLL_SECONDS):
+                if self.broken or (give_up is not None and give_up()):
+                    return  # the walk is stopping: a page the parent will not store is dropped
+        self._queue.put((kind == PAGE, data))
+
+    def close(self) -> None:
+        """Write what is queued (unless the pipe broke), then stop the writing thread."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _write(self) -> None:
+        while (message := self._queue.get()) is not None:
+            page, data = message
+            if not self.broken:
+                try:
+                    self._sender.send_bytes(data)
+                except OSError:  # the parent closed its end, or is gone
+                    self.broken = True
+            if page:
+                self._pages.release()
 
 
 def _settle_as_child() -> None:
