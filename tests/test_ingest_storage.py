@@ -72,6 +72,29 @@ def test_children_are_stored_on_the_product_row_in_contract_terms(app):
         assert stored.variant_count == 3
 
 
+def test_sqlite_stores_every_json_column_as_text_its_json_functions_read(app):
+    # Ingest binds JSON as bytes cast to text: without the cast SQLite would keep a BLOB, which its JSON
+    # functions (the search triggers') refuse.
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's storage classes only")
+        site = make_site()
+        _store(site.id, [_mug(1, tags=["gift"]), _mug(2)])
+        _store(site.id, [_mug(2, brand_ids=["7"], category_ids=["3", "4"])], run_id=2)  # an update
+        checks = {
+            "products": ("brand_ids", "category_ids", "tags"),
+            "product_payloads": ("variants", "images", "custom_fields", "raw"),
+        }
+        for table, columns in checks.items():
+            for column in columns:
+                rows = db.session.execute(
+                    text(f"SELECT typeof({column}), json_valid({column}) FROM {table}")  # noqa: S608
+                ).all()
+                assert rows == [("text", 1)] * 2, (table, column)
+        terms = db.session.execute(text("SELECT terms FROM product_attributes ORDER BY rowid")).scalars()
+        assert [t.split()[:2] for t in terms] == [["MUG-RED", "MUG-BLUE"]] * 2
+
+
 def test_variant_sku_lookup_follows_changes_and_stays_within_the_site(app):
     with app.app_context():
         site, other = make_site(), make_site("other@example.com")

@@ -60,14 +60,14 @@ def _payload(pk: int, encoded: Encoded) -> tuple:
 
 _SKU_COLUMNS = ("product_id", "position", "sku")
 _PAYLOAD_COLUMNS = ("product_id", "variants", "images", "custom_fields", "raw")
-# column names from the model only; the id is bound last, after the SET list's values
-_UPDATE_PRODUCTS = (
-    "UPDATE products SET " + ", ".join(f"{c} = {{mark}}" for c in _COLUMNS) + " WHERE id = {mark}"  # noqa: S608
-)
 
 
 def _update_sql(dialect) -> str:
-    return _UPDATE_PRODUCTS.format(mark="?" if dialect.paramstyle == "qmark" else "%s")
+    """The changed products' UPDATE: column names from the model only; the id is bound last, after the SET
+    list's values."""
+    *values, key = bulk.marks(dialect, _PRODUCTS, (*_COLUMNS, "id"))
+    assignments = ", ".join(f"{c} = {m}" for c, m in zip(_COLUMNS, values, strict=True))
+    return f"UPDATE products SET {assignments} WHERE id = {key}"  # noqa: S608
 
 
 def ingest_products(
