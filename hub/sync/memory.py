@@ -6,6 +6,8 @@ import contextlib
 import gc
 from collections.abc import Iterator
 
+#: pages a walk stores (and its fetch process prepares) between two trims of the allocator's free memory
+TRIM_EVERY_PAGES = 8
 #: generation-0 threshold of the cyclic GC during a product walk (CPython's default is 700)
 WALK_GC_THRESHOLD = 100_000
 
@@ -31,6 +33,7 @@ class _Malloc:
             libc.mallopt, libc.malloc_trim  # noqa: B018 (glibc only: raises AttributeError elsewhere)
             self._libc = libc
         self._limited = False
+        self._pages = 0
 
     def limit_arenas(self) -> None:
         """At most two arenas for threads started from now on (once per process)."""
@@ -42,6 +45,18 @@ class _Malloc:
         """Give freed memory back to the system."""
         if self._libc is not None:
             self._libc.malloc_trim(0)
+
+    def page_done(self) -> None:
+        """A page is done with: trim after every :data:`TRIM_EVERY_PAGES` of them.
+
+        Not after each one: what a trim gives back, the next page takes again, and the kernel hands it
+        over a zeroed 4 KiB page at a time. Trimming every page cost ~40-60 µs of CPU a product across
+        the worker and its fetch process (10,000-product syncs, with and without), for ~25 MB less
+        memory; every few pages keeps most of that memory and the memory still does not grow with N.
+        """
+        self._pages += 1
+        if self._pages % TRIM_EVERY_PAGES == 0:
+            self.trim()
 
 
 MALLOC = _Malloc()
@@ -55,8 +70,8 @@ def bulk_gc() -> Iterator[None]:
     is committed, with several pages in flight. With the default threshold the collector runs every 700
     allocations and keeps re-walking them: measured, a quarter of the worker's CPU in a full sync.
     Young garbage is still collected (every ``WALK_GC_THRESHOLD`` allocations), so memory stays bounded;
-    the previous thresholds are restored afterwards. The worker runs one job at a time (SimpleWorker),
-    so the process-wide setting concerns this sync only.
+    the previous thresholds are restored afterwards, and freed memory given back. The worker runs one
+    job at a time (SimpleWorker), so the process-wide setting concerns this sync only.
     """
     previous = gc.get_threshold()
     gc.set_threshold(WALK_GC_THRESHOLD, *previous[1:])
@@ -64,10 +79,11 @@ def bulk_gc() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*previous)
+        MALLOC.trim()  # the walk is over: what it freed goes back, whenever the last trim was
 
 
 def page_done() -> None:
-    """A page is stored: collect its cyclic garbage, then give the freed memory back.
+    """A page is stored: collect its cyclic garbage, then give the freed memory back (every few pages).
 
     Under :func:`bulk_gc` the collector runs only after ``WALK_GC_THRESHOLD`` net new containers, and a
     page nets only a few (what it allocates is freed by reference counting), except for the reference
@@ -78,4 +94,4 @@ def page_done() -> None:
     9 objects in a whole 10,000-product walk, so it only trims.)
     """
     gc.collect(0)
-    MALLOC.trim()
+    MALLOC.page_done()
