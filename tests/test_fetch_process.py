@@ -213,13 +213,19 @@ def test_an_exception_that_cannot_travel_arrives_as_a_runtime_error_naming_it():
         list(fetch_process.forked_pages(produce, PluginContext(settings={})))
 
 
-def test_a_child_that_dies_is_reported_not_waited_for():
+def test_a_child_that_dies_is_reported_not_waited_for(tmp_path):
+    received = tmp_path / "received"
+
     def produce(context):
         yield _page(1)
+        # Dies once the worker has page 1 (a page still waiting to be written would die with it: a resumed
+        # run fetches it again from the last stored cursor).
+        assert _wait_for(received.exists)
         os._exit(3)  # as if killed by the kernel: no message, no traceback
 
     pages = fetch_process.forked_pages(produce, PluginContext(settings={}))
     assert next(pages).cursor == "1"
+    received.touch()
     with pytest.raises(fetch_process.FetchProcessDied, match="exit code 3"):
         next(pages)
 
