@@ -20,14 +20,12 @@ import cProfile
 import os
 import pstats
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import orjson
 
-from bench.common import ResultFile, machine
+from bench.common import ResultFile, machine, work_dir
 
 PAGE = 250
 
@@ -91,7 +89,7 @@ def run(n: int, database_url: str | None, profile: bool, sort: str) -> dict[str,
     from hub.sync.memory import bulk_gc
 
     bodies, categories, brands = make_bodies(n)
-    workdir = Path(tempfile.mkdtemp(prefix="claudery-cpu-"))
+    workdir = work_dir("claudery-cpu-")
     url = database_url or f"sqlite:///{workdir / 'cpu.sqlite3'}"
     app = _app(url, workdir)
     with app.app_context():

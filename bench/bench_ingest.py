@@ -19,13 +19,12 @@ import argparse
 import gc
 import os
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bench.common import BENCH_KEY, ResultFile, redact_url
+from bench.common import BENCH_KEY, ResultFile, redact_url, work_dir
 
 PAGE = 250
 
@@ -194,7 +193,7 @@ def postgres_url(explicit: str | None = None) -> str | None:
 def run_all(n: int, database_url: str | None = None) -> list[dict[str, Any]]:
     """SQLite (fresh) and, when configured, PostgreSQL; each result written under bench/results/."""
     products = make_products(n)
-    workdir = Path(tempfile.mkdtemp(prefix="claudery-ingest-"))
+    workdir = work_dir("claudery-ingest-")
     urls = [f"sqlite:///{workdir / 'ingest.sqlite3'}"]
     pg = postgres_url(database_url)
     if pg:

@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -26,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import BENCH_KEY, redact_url  # noqa: E402
+from bench.common import BENCH_KEY, redact_url, work_dir  # noqa: E402
 
 
 def precision_at_5(found: list[str], expected: frozenset[str]) -> float:
@@ -63,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     from hub.sync import ingest
     from hub.widget.search import SearchOptions, find
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-relevance-"))
+    workdir = work_dir("bench-relevance-")
     url = args.database_url or f"sqlite:///{workdir / 'hub.sqlite3'}"
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-" + "x" * 16,
                       "HUB_ENCRYPTION_KEYS": BENCH_KEY, "INSTANCE_PATH": str(workdir / "instance"),

@@ -19,7 +19,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import BENCH_KEY, redact_url  # noqa: E402
+from bench.common import BENCH_KEY, redact_url, work_dir  # noqa: E402
 
 PAGE = 1000
 
@@ -177,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     from hub.widget.settings import settings_for
     from hub.widget.vocabulary import vocabulary_for
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    workdir = work_dir("bench-search-")
     url = args.database_url or f"sqlite:///{workdir / 'hub.sqlite3'}"
     app = create_app(
         {
