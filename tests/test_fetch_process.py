@@ -129,6 +129,27 @@ def test_usage_and_credentials_from_the_plugins_threads_reach_the_worker():
     assert saved[0]["token"] == "renewed-token-in-child" and saved[0]["pid"] != worker  # it ran in the child
 
 
+def test_a_token_saved_in_the_child_reaches_the_worker_even_if_the_child_dies_right_after():
+    # A platform that rotates tokens may have revoked the old one already: the new one must not die queued
+    # behind a page the worker has not read yet.
+    saved: list[dict] = []
+
+    def produce(context):
+        yield ProductPage(
+            products=[Product(id=f"1-{i}", name="P", raw={"blob": "x" * 600_000}) for i in range(3)],
+            cursor="1",
+        )  # larger than the pipe: still being written when the token is saved
+        context.save_credentials({"token": "rotated-token"})
+        os._exit(3)  # as if killed just after
+
+    context = PluginContext(settings={}, save_credentials=saved.append)
+    pages = fetch_process.forked_pages(produce, context)
+    assert next(pages).cursor == "1"
+    with pytest.raises(fetch_process.FetchProcessDied):
+        next(pages)
+    assert saved == [{"token": "rotated-token"}]
+
+
 def test_a_stop_in_the_worker_reaches_the_plugin_and_ends_the_walk():
     stop = threading.Event()
     seen: list[str] = []

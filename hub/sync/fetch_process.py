@@ -268,24 +268,33 @@ class _Outbox:
     to :data:`PAGES_AHEAD` pickled pages wait for the parent, so the child goes on preparing the next page
     while the parent still stores an earlier one: with the page written from the preparing thread, the
     child could be at most one page ahead and either process's slower page stalled the other.
+
+    Saved credentials are the exception that waits: ``put`` returns only once they are in the pipe, as a
+    direct write did. A platform that rotates tokens may already have revoked the old one, so a new token
+    still queued when the child dies (killed after a stop, out of memory) would leave the site unable to
+    connect.
     """
 
     def __init__(self, sender) -> None:
         self._sender = sender
-        self._queue: queue.SimpleQueue[tuple[bool, bytes] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[str, bytes, threading.Event | None] | None] = queue.SimpleQueue()
         self._pages = threading.Semaphore(PAGES_AHEAD)
         self.broken = False  #: the parent closed its end (it stopped, or is gone): nothing more is sent
         self._thread = threading.Thread(target=self._write, name="hub-fetch-send", daemon=True)
         self._thread.start()
 
     def put(self, kind: str, body: Any, give_up: Callable[[], bool] | None = None) -> None:
-        """Queue a message; a page first waits for room, unless the pipe broke or ``give_up()`` says stop."""
+        """Queue a message; a page first waits for room, unless the pipe broke or ``give_up()`` says stop;
+        credentials wait until written."""
         data = pickle.dumps((kind, body), protocol=pickle.HIGHEST_PROTOCOL)
         if kind == PAGE:
             while not self._pages.acquire(timeout=POLL_SECONDS):
                 if self.broken or (give_up is not None and give_up()):
                     return  # the walk is stopping: a page the parent will not store is dropped
-        self._queue.put((kind == PAGE, data))
+        written = threading.Event() if kind == CREDENTIALS else None
+        self._queue.put((kind, data, written))
+        if written is not None:
+            written.wait()
 
     def close(self) -> None:
         """Write what is queued (unless the pipe broke), then stop the writing thread."""
@@ -294,14 +303,16 @@ class _Outbox:
 
     def _write(self) -> None:
         while (message := self._queue.get()) is not None:
-            page, data = message
+            kind, data, written = message
             if not self.broken:
                 try:
                     self._sender.send_bytes(data)
                 except OSError:  # the parent closed its end, or is gone
                     self.broken = True
-            if page:
+            if kind == PAGE:
                 self._pages.release()
+            if written is not None:
+                written.set()  # written, or never to be: the caller goes on either way
 
 
 def _settle_as_child() -> None:
