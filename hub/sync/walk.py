@@ -50,6 +50,7 @@ class Walk:
     _early: tuple[str, dict[str, Any], dict[str, Any], fetch_process.ForkedPages] | None = None
 
     def __post_init__(self) -> None:
+        self._run_id = self.run.id
         # Every saved credential (from this process or the fetch process) also reaches the run's later
         # hooks, and tells an early fetch that it started with the old ones.
         self._persist = self.context.save_credentials
@@ -62,9 +63,12 @@ class Walk:
         first in each transaction that writes: on SQLite it also takes the write lock before any read, so a
         page's transaction never has to upgrade a stale read snapshot.
         """
-        mine = (SyncRun.id == self.run.id) & (SyncRun.epoch == self.epoch)
-        if db.session.execute(update(SyncRun).where(mine).values(heartbeat_at=utcnow())).rowcount != 1:
-            raise StaleDataError(f"sync run {self.run.id} is owned by another execution now")
+        # On the table, not the model: the ORM's bulk UPDATE also compiled its criteria against the session's
+        # objects and reloaded the run expired by the last commit first (~2 ms a page). The id is kept.
+        runs = SyncRun.__table__
+        mine = (runs.c.id == self._run_id) & (runs.c.epoch == self.epoch)
+        if db.session.execute(update(runs).where(mine).values(heartbeat_at=utcnow())).rowcount != 1:
+            raise StaleDataError(f"sync run {self._run_id} is owned by another execution now")
 
     def call(self, hook: str, **kwargs: Any) -> Any:
         """Call a platform hook of the site's plugin with the run's credentials and context."""
