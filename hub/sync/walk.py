@@ -63,8 +63,9 @@ class Walk:
         first in each transaction that writes: on SQLite it also takes the write lock before any read, so a
         page's transaction never has to upgrade a stale read snapshot.
         """
-        # On the table, not the model: the ORM's bulk UPDATE also compiled its criteria against the session's
-        # objects and reloaded the run expired by the last commit first (~2 ms a page). The id is kept.
+        # On the table, not the model: the ORM's bulk UPDATE also evaluated its criteria against the session's
+        # objects (~1-2 ms a page). The run's id is kept: reading it from the run, expired by the last commit,
+        # reloaded the row here rather than where the page's counters need it anyway.
         runs = SyncRun.__table__
         mine = (runs.c.id == self._run_id) & (runs.c.epoch == self.epoch)
         if db.session.execute(update(runs).where(mine).values(heartbeat_at=utcnow())).rowcount != 1:
