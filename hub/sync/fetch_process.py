@@ -309,6 +309,9 @@ class _Outbox:
                     self._sender.send_bytes(data)
                 except OSError:  # the parent closed its end, or is gone
                     self.broken = True
+                except Exception:  # never expected; the walk stops (and nothing waits on this thread)
+                    log.exception("the fetch process could not send to the worker")
+                    self.broken = True
             if kind == PAGE:
                 self._pages.release()
             if written is not None:
