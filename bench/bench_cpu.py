@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from bench.common import ResultFile, machine, work_dir
+from bench.common import ResultFile, host_speed_ms, machine, work_dir
 
 PAGE = 250
 
@@ -140,13 +140,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="run under cProfile and print the top 30")
     parser.add_argument("--sort", default="tottime", help="pstats sort key (tottime, cumulative)")
     args = parser.parse_args(argv)
+    host = host_speed_ms()  # before the run, on a host not yet loaded by it
     r = run(args.products, args.database_url, args.profile, args.sort)
     if not args.profile:
         ResultFile("cpu", r).write(f"{r['database']}-n{args.products}")
     stages = ", ".join(f"{k} {v:.0f}" for k, v in r["us_per_product"].items())
     print(f"cpu {r['database']} N={r['products']} @ {r['commit']}: {stages} µs/product; total "
           f"{r['total_us_per_product']:.0f} µs = {r['ratio_to_target_150us']} times the 150 µs target"
-          f"{' (under cProfile)' if args.profile else ''}; load {r['load_average'][0]:.1f}")  # fmt: skip
+          f"{' (under cProfile)' if args.profile else ''}; load {r['load_average'][0]:.1f}; "
+          f"host {host} ms")  # fmt: skip
     return 0
 
 

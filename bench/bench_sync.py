@@ -432,7 +432,7 @@ def summary_line(result: dict[str, Any]) -> str:
     )
     if i:
         line += f" | incr {i['requests_products']} req (all {i['requests_all']}) ≤ {i['target_max_requests']}"
-    return line + f" | @{f['commit']}"
+    return line + f" | @{f['commit']} | host {common.host_speed_ms()} ms"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -483,6 +483,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(
             f"database {redact_url(services.database_url)}; redis {services.redis_url}; work dir {services.workdir}"
+        )
+        print(
+            f"host: the calibration took {common.host_speed_ms()} ms of CPU (compare runs whose figures are close)"
         )
         for n in sizes:
             for quota in names:
