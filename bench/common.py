@@ -535,8 +535,10 @@ def host_speed_ms() -> float:
 
     A virtual machine's speed changes by up to ~2x within a session with no steal reported (neighbours,
     clock): the same 10,000-product sync took 2.2 s and 4.3 s an hour apart, and the same code's CPU per
-    product nearly halved. Measured once per benchmark process, before its scenarios, and printed beside
-    their results: compare results only when their ``host`` figures are close. The work is what a sync's
+    product nearly halved. Measured once per benchmark process, the first time it is asked for
+    (``bench_sync`` and ``bench_cpu`` ask before their scenarios; the others when they write their result
+    file, after the run), and printed beside the results: compare results only when their ``host`` figures
+    are close. The work is what a sync's
     CPU goes to (JSON both ways, small dicts and tuples, hashing), with a fixed seed, so it stays the same
     from commit to commit.
     """

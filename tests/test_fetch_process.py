@@ -32,6 +32,15 @@ def _page(n: int, *, bad: bool = False) -> ProductPage:
     return ProductPage(products=products, cursor=str(n), requests=1)
 
 
+def _page_larger_than_the_pipe(n: int) -> ProductPage:
+    """A page whose prepared form (~1.8 MB) cannot fit the pipe (1 MiB at most): writing it blocks until the
+    worker reads."""
+    blob = "x" * 600_000
+    return ProductPage(
+        products=[Product(id=f"{n}-{i}", name=f"P {n}", raw={"blob": blob}) for i in range(3)], cursor=str(n)
+    )
+
+
 def _endless(context):
     """Pages without end, each naming the process that made it, until the worker says stop."""
     n = 0
@@ -81,15 +90,11 @@ def test_the_child_prepares_pages_ahead_while_the_worker_stores_one_but_only_a_f
     # Pages larger than the pipe: a child that wrote each page itself could prepare nothing more until the
     # worker read the one it was writing.
     asked = tmp_path / "asked"
-    big = "x" * 600_000
 
     def produce(context):
         for n in range(1, 20):
             asked.write_text(str(n))
-            yield ProductPage(
-                products=[Product(id=f"{n}-{i}", name=f"P {n}", raw={"blob": big}) for i in range(3)],
-                cursor=str(n),
-            )
+            yield _page_larger_than_the_pipe(n)
 
     pages = fetch_process.forked_pages(produce, PluginContext(settings={}))
     try:
@@ -135,10 +140,7 @@ def test_a_token_saved_in_the_child_reaches_the_worker_even_if_the_child_dies_ri
     saved: list[dict] = []
 
     def produce(context):
-        yield ProductPage(
-            products=[Product(id=f"1-{i}", name="P", raw={"blob": "x" * 600_000}) for i in range(3)],
-            cursor="1",
-        )  # larger than the pipe: still being written when the token is saved
+        yield _page_larger_than_the_pipe(1)  # still being written when the token is saved
         context.save_credentials({"token": "rotated-token"})
         os._exit(3)  # as if killed just after
 

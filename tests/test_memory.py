@@ -32,12 +32,12 @@ def test_pages_trim_the_allocator_every_few_pages(libc):
     every = memory.TRIM_EVERY_PAGES
     assert every > 1
     for _ in range(every - 1):
-        memory.MALLOC.page_done()
+        memory.MALLOC.trim_every_few_pages()
     assert libc.trims == 0
-    memory.MALLOC.page_done()
+    memory.MALLOC.trim_every_few_pages()
     assert libc.trims == 1
     for _ in range(every * 3):
-        memory.MALLOC.page_done()
+        memory.MALLOC.trim_every_few_pages()
     assert libc.trims == 4
 
 

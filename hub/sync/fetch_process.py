@@ -245,7 +245,7 @@ def _child(produce, context: PluginContext, sender, stop: mmap.mmap, parent: int
                 # The page's parsed records (~10 MB) must not live on while the next one is awaited; the
                 # loop variable would keep them until then.
                 del page
-                MALLOC.page_done()
+                MALLOC.trim_every_few_pages()
                 if should_stop():
                     break
         ending: tuple[str, Any] = (END, None)

@@ -46,7 +46,7 @@ class _Malloc:
         if self._libc is not None:
             self._libc.malloc_trim(0)
 
-    def page_done(self) -> None:
+    def trim_every_few_pages(self) -> None:
         """A page is done with: trim after every :data:`TRIM_EVERY_PAGES` of them.
 
         Not after each one: what a trim gives back, the next page takes again, and the kernel hands it
@@ -95,4 +95,4 @@ def page_done() -> None:
     9 objects in a whole 10,000-product walk, so it only trims.)
     """
     gc.collect(0)
-    MALLOC.page_done()
+    MALLOC.trim_every_few_pages()
