@@ -64,11 +64,15 @@ class OrderedPrefetcher(Generic[T]):
                 self._cond.notify_all()
 
     def take(self, n: int, should_stop: Callable[[], bool] = lambda: False) -> T:
-        """Wait for page ``n`` (taken in increasing order) and return it, or raise its error."""
+        """Wait for page ``n`` (taken in increasing order) and return it, or raise its error; raise Stopped
+        once ``should_stop()``, even for a page already fetched (the workers may be pages ahead: handing
+        those over after a stop made how many pages a stop let through depend on the machine's speed)."""
         with self._cond:
-            while n not in self._results:
+            while True:
                 if should_stop():
                     raise Stopped
+                if n in self._results:
+                    break
                 if self._closed and n >= self._next:
                     raise RuntimeError(f"page {n} will not be fetched: the prefetcher is closed")
                 self._cond.wait(0.05)
