@@ -91,11 +91,13 @@ def _passes(session, site_id: int, products: list) -> list[dict[str, Any]]:
 
 
 def _store_alone(session, site_id: int, products: list) -> list[dict[str, Any]]:
-    """The worker's part in a sync: products prepared (checked, serialized, hashed) before the clock, as a
-    sync's fetch process hands them over, then stored: all new, then all unchanged."""
+    """The worker's part in a sync: products prepared (checked, serialized, hashed, on PostgreSQL their
+    search text folded) before the clock, as a sync's fetch process hands them over, then stored: all new,
+    then all unchanged."""
     from hub.sync.prepare import prepare_page
+    from hub.sync.search_index import folds_text
 
-    prepared = prepare_page(products).ready
+    prepared = prepare_page(products, fold=folds_text(session.get_bind().dialect.name)).ready
     return _timed(session, site_id, [("store alone: insert", prepared), ("store alone: unchanged", prepared)])
 
 

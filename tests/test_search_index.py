@@ -19,8 +19,8 @@ from hub.models.base import utcnow
 from hub.sync import ingest
 from tests.widget_support import ingest_taxonomy, make_site, product
 
-BRANDS = [("1", "Le Parfait"), ("2", "Fog Linen"), ("3", "")]
-CATEGORIES = [("10", "Kitchen Storage"), ("11", "Table Linen"), ("12", "Gifts & Crème")]
+BRANDS = [("1", "Le Parfait"), ("2", "Fog Linen"), ("3", ""), ("4", "MAISON DUPRÉ")]
+CATEGORIES = [("10", "Kitchen Storage"), ("11", "Table Linen"), ("12", "Gifts & Crème"), ("13", "Été Ἀθῆναι")]
 
 
 def _catalog():
@@ -37,6 +37,12 @@ def _catalog():
         product(3, "Spoon", sku="", brand_ids=["3"], in_stock=False, description=None, tags=[]),
         product(4, "Ramekin", in_stock=None, category_ids=[], variants=[Variant(id="c", sku="R-4")]),
         product(5, "Tray", brand_ids=[], custom_fields=[CustomField(name="Care", value="Hand wash")]),
+        # Folded on PostgreSQL by ingest in Python and by the triggers in SQL: accents, capitals, tags, marks
+        product(6, "CRÈME Brûlée Ramekin — İstanbul", sku="CB-É1", brand_ids=["4"], category_ids=["13", "12"],
+                description="<p>Łódź <i class='x'>naïve</i> café,\nﬁne <b\n>STRAßE</b> Αθήνα 日本語</p><br/>",
+                tags=["Été", "ÀLA"], variants=[Variant(id="d", sku="Ç-1", option_values=[
+                    {"option": "Couleur", "value": "Bleu Ciel Ñ"}])],
+                custom_fields=[CustomField(name="Matière", value="Grès émaillé")]),
     ]  # fmt: skip
 
 
@@ -78,11 +84,20 @@ def site(app):
         yield site
 
 
-def test_ingest_writes_the_rows_the_triggers_write(site):
-    ingest.ingest_products(db.session, site.id, 1, _catalog(), utcnow())
+def _ingest_page(session, site_id, run_id, products, now):
+    """A sync's way in: the page prepared first (on PostgreSQL its search text folded then, not when
+    written)."""
+    counts, errors = ingest.ingest_page(session, site_id, run_id, products, now)
+    assert errors == []
+    return counts
+
+
+@pytest.mark.parametrize("store", [ingest.ingest_products, _ingest_page], ids=["records", "prepared page"])
+def test_ingest_writes_the_rows_the_triggers_write(site, store):
+    store(db.session, site.id, 1, _catalog(), utcnow())
     db.session.commit()
     by_ingest = _snapshot()
-    assert len(by_ingest["products"]) == len(by_ingest["attributes"]) == 5
+    assert len(by_ingest["products"]) == len(by_ingest["attributes"]) == 6
     _reindex_by_triggers()
     assert _snapshot() == by_ingest
 
@@ -101,7 +116,7 @@ def test_a_changed_product_is_indexed_again_through_the_same_rows(site):
     ingest.ingest_products(db.session, site.id, 2, changed, utcnow())  # update trigger + ingest's rows
     db.session.commit()
     after_change = _snapshot()
-    assert len(after_change["attributes"]) == 5
+    assert len(after_change["attributes"]) == 6
     assert all("new" in row[2] for row in after_change["attributes"])
     _reindex_by_triggers()
     assert _snapshot() == after_change

@@ -73,23 +73,28 @@ def available() -> bool:
 
 
 def forked_pages(
-    produce: Callable[[PluginContext], Iterable[ProductPage]], context: PluginContext
+    produce: Callable[[PluginContext], Iterable[ProductPage]], context: PluginContext, *, fold: bool = False
 ) -> ForkedPages:
     """Run ``produce`` (a plugin's page iterator, given the context to use) in a child forked now, and
-    iterate its pages, each already prepared; the child's callbacks run on ``context`` in this process.
+    iterate its pages, each already prepared (``prepare_page(fold=fold)``: the search text folded for a
+    database that wants it); the child's callbacks run on ``context`` in this process.
 
     The child starts fetching at once, before the first page is asked for: a walk can start it while this
     process still does other work (the taxonomy stage), and the first pages wait in the pipe. ``close()``
     (also called when the pages run out or fail) stops the child and waits for it briefly.
     """
-    return ForkedPages(produce, context)
+    return ForkedPages(produce, context, fold=fold)
 
 
 class ForkedPages:
     """The pages of a forked fetch process: an iterator with ``close()``, like a generator's."""
 
     def __init__(
-        self, produce: Callable[[PluginContext], Iterable[ProductPage]], context: PluginContext
+        self,
+        produce: Callable[[PluginContext], Iterable[ProductPage]],
+        context: PluginContext,
+        *,
+        fold: bool = False,
     ) -> None:
         fork = multiprocessing.get_context("fork")
         self._receiver, sender = fork.Pipe(duplex=False)
@@ -101,7 +106,7 @@ class ForkedPages:
         try:
             self._process = fork.Process(
                 target=_child,
-                args=(produce, context, sender, self._stop, os.getpid()),
+                args=(produce, context, sender, self._stop, os.getpid(), fold),
                 name="hub-fetch",
                 daemon=True,
             )
@@ -213,7 +218,7 @@ def _finish(receiver, process, context: PluginContext, stop: mmap.mmap) -> None:
         stop.close()
 
 
-def _child(produce, context: PluginContext, sender, stop: mmap.mmap, parent: int) -> None:
+def _child(produce, context: PluginContext, sender, stop: mmap.mmap, parent: int, fold: bool) -> None:
     """The child's whole life: fetch, prepare, send; then report how it ended."""
     _settle_as_child()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -241,7 +246,9 @@ def _child(produce, context: PluginContext, sender, stop: mmap.mmap, parent: int
         with bulk_gc():
             pages = produce(mine)
             for page in pages or ():
-                outbox.put(PAGE, replace(page, products=prepare_page(page.products)), give_up=should_stop)
+                outbox.put(
+                    PAGE, replace(page, products=prepare_page(page.products, fold=fold)), give_up=should_stop
+                )
                 # The page's parsed records (~10 MB) must not live on while the next one is awaited; the
                 # loop variable would keep them until then.
                 del page

@@ -208,7 +208,10 @@ def ingest_page(
     its run cannot write), and only the refused ones become errors. No savepoints: on SQLite a transaction
     that reads before it writes can fail at once on another writer's commit.
     """
-    page = products if isinstance(products, PreparedPage) else prepare_page(products)
+    if isinstance(products, PreparedPage):
+        page = products
+    else:
+        page = prepare_page(products, fold=search_index.folds_text(session.get_bind().dialect.name))
     errors = list(page.errors)
     try:
         return ingest_ready(session, site_id, run_id, page.ready, now), errors

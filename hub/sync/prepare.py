@@ -16,6 +16,7 @@ import orjson
 
 from hub.contract import Product as ProductRecord
 from hub.contract import RecordError
+from hub.sync import search_index
 from hub.sync.text import UNICODE_REPAIRED, unicode_repaired
 from hub.sync.validate import check_product
 
@@ -93,6 +94,9 @@ class Ready(NamedTuple):
     sku: str  #: "" when none (as the index stores it)
     description: str  #: the indexed part of the description
     terms: str  #: :func:`attribute_terms`
+    #: name, description and terms as PostgreSQL's index reads them (``search_index.folded``), when
+    #: prepared with ``fold=True``; else None (folded when written, if the database needs it)
+    folded: tuple[str, str, str] | None = None
 
 
 def _thumbnail(product: ProductRecord) -> str | None:
@@ -100,8 +104,10 @@ def _thumbnail(product: ProductRecord) -> str | None:
     return (images[0].thumbnail_url or images[0].url) if images else None
 
 
-def ready(product: ProductRecord, raw: bytes | None = None) -> Ready:
-    """``product`` (already checked) as ingest writes it; ``raw``: its payload's JSON, when serialized."""
+def ready(product: ProductRecord, raw: bytes | None = None, *, fold: bool = False) -> Ready:
+    """``product`` (already checked) as ingest writes it; ``raw``: its payload's JSON, when serialized;
+    ``fold``: with its search text folded, for a database whose index wants it
+    (``hub.sync.search_index.folds_text``)."""
     brand = product.brand_ids[0] if product.brand_ids else None
     head = (
         product.name, product.sku, product.description, product.price, product.sale_price,
@@ -111,6 +117,8 @@ def ready(product: ProductRecord, raw: bytes | None = None) -> Ready:
         _thumbnail(product),
     )  # fmt: skip
     encoded = Encoded.of(product, head, raw)
+    description = (product.description or "")[:DESCRIPTION_CHARS]
+    terms = attribute_terms(product)
     return Ready(
         id=product.id,
         columns=(*head, encoded.digest),
@@ -122,8 +130,9 @@ def ready(product: ProductRecord, raw: bytes | None = None) -> Ready:
         category_ids=product.category_ids,
         name=product.name,
         sku=product.sku or "",
-        description=(product.description or "")[:DESCRIPTION_CHARS],
-        terms=attribute_terms(product),
+        description=description,
+        terms=terms,
+        folded=search_index.folded(product.name, description, terms) if fold else None,
     )
 
 
@@ -135,8 +144,9 @@ class PreparedPage:
     errors: list[RecordError]
 
 
-def prepare_page(products: list) -> PreparedPage:
-    """Check a page's products (``hub.sync.validate``); serialize, hash and build the rows of the good ones."""
+def prepare_page(products: list, *, fold: bool = False) -> PreparedPage:
+    """Check a page's products (``hub.sync.validate``); serialize, hash and build the rows of the good ones
+    (their search text folded with ``fold``: ``hub.sync.search_index.folds_text``)."""
     good: list[Ready] = []
     errors: list[RecordError] = []
     for product in products:
@@ -145,11 +155,11 @@ def prepare_page(products: list) -> PreparedPage:
         if cleaned is None or raw is None:
             continue
         try:
-            good.append(ready(cleaned, raw))
+            good.append(ready(cleaned, raw, fold=fold))
         except orjson.JSONEncodeError:  # text UTF-8 cannot encode: repaired, and said so
             repaired = unicode_repaired(cleaned)
             try:
-                good.append(ready(repaired, raw))
+                good.append(ready(repaired, raw, fold=fold))
             except orjson.JSONEncodeError:  # something else the check did not foresee: this product only
                 errors.append(RecordError(cleaned.id, "a value cannot be stored; the product was not stored"))
                 continue

@@ -16,7 +16,7 @@ from hub.extensions import db
 from hub.models import Site, SyncRun
 from hub.models.base import utcnow
 from hub.plugins import PluginHost
-from hub.sync import fetch_process
+from hub.sync import fetch_process, search_index
 from hub.sync.memory import MALLOC
 from hub.sync.timeline import Timeline
 
@@ -95,7 +95,8 @@ class Walk:
         def produce(context: PluginContext) -> Iterable[ProductPage]:
             return host.call(platform, hook, credentials=credentials, context=context, **kwargs)
 
-        return fetch_process.forked_pages(produce, self.context)
+        fold = search_index.folds_text(db.engine.dialect.name)
+        return fetch_process.forked_pages(produce, self.context, fold=fold)
 
     def start_early(self, hook: str, **kwargs: Any) -> None:
         """Start the fetch process of a product hook now, so that the platform's latency and the first
