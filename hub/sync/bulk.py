@@ -42,9 +42,10 @@ def json_bytes(value) -> bytes:
 
 class OrjsonJSON(TypeDecorator):
     """The JSON column type, bound from the bytes serialized (by orjson) while hashing, on both databases:
-    SQLite gets the bytes themselves, which the statement casts to text (:func:`marks`), psycopg a ``Json``
-    whose dumps is the identity. Other values are serialized by orjson on SQLite (several times faster
-    than ``json.dumps``); PostgreSQL keeps psycopg's adapter.
+    SQLite gets the bytes themselves, which the statement casts to text (:func:`marks`); PostgreSQL's
+    ``COPY`` gets them too (:func:`insert_rows`), its ``UPDATE`` a ``Json`` whose dumps is the identity.
+    Other values are serialized by orjson (several times faster than ``json.dumps``), so every way in
+    stores the same text.
 
     Why bytes on SQLite: a ``str`` cost a UTF-8 decode here and an encode in the driver, ~40 % of storing
     a product's payload row (~10 KB of JSON); bound as bytes it would be stored as a BLOB, which SQLite's
@@ -57,13 +58,10 @@ class OrjsonJSON(TypeDecorator):
 
     def bind_processor(self, dialect):
         if dialect.name != "sqlite":
-            base = super().bind_processor(dialect)
             from psycopg.types.json import Json  # only PostgreSQL reaches here
 
             def process_pg(value):
-                if isinstance(value, Serialized):
-                    return Json(value.json, dumps=_as_is)
-                return base(value) if base is not None else value
+                return Json(json_bytes(value), dumps=_as_is)
 
             return process_pg
 
