@@ -61,8 +61,10 @@ def _stages(bodies: list[bytes], session, site_id: int) -> dict[str, float]:
     from hub.models.base import utcnow
     from hub.sync.ingest import ingest_ready
     from hub.sync.prepare import prepare_page
+    from hub.sync.search_index import folds_text
 
     spent = dict.fromkeys(("decode", "parse", "prepare", "store"), 0.0)
+    fold = folds_text(session.get_bind().dialect.name)  # as a sync's fetch process prepares for this database
     clock = time.thread_time
     for body in bodies:
         t0 = clock()
@@ -70,7 +72,7 @@ def _stages(bodies: list[bytes], session, site_id: int) -> dict[str, float]:
         t1 = clock()
         parsed = [p for p, _errors in map(parse_product, data) if p is not None]
         t2 = clock()
-        ready = prepare_page(parsed)
+        ready = prepare_page(parsed, fold=fold)
         t3 = clock()
         ingest_ready(session, site_id, 1, ready.ready, utcnow())
         session.commit()

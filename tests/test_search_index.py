@@ -38,8 +38,8 @@ def _catalog():
         product(4, "Ramekin", in_stock=None, category_ids=[], variants=[Variant(id="c", sku="R-4")]),
         product(5, "Tray", brand_ids=[], custom_fields=[CustomField(name="Care", value="Hand wash")]),
         # Folded on PostgreSQL by ingest in Python and by the triggers in SQL: accents, capitals, tags, marks
-        product(6, "CRÈME Brûlée Ramekin — İstanbul", sku="CB-É1", brand_ids=["4"], category_ids=["13", "12"],
-                description="<p>Łódź <i class='x'>naïve</i> café,\nﬁne <b\n>STRAßE</b> Αθήνα 日本語</p><br/>",
+        product(6, "CRÈME Brûlée Ramekin — İstanbul ΚΑΦΕΣ", sku="CB-É1", brand_ids=["4"], category_ids=["13", "12"],
+                description="<p>Łódź <i class='x'>naïve</i> café,\nﬁne <b\n>STRAßE</b> Αθήνα ΟΔΟΣ οδος 日本語</p><br/>",
                 tags=["Été", "ÀLA"], variants=[Variant(id="d", sku="Ç-1", option_values=[
                     {"option": "Couleur", "value": "Bleu Ciel Ñ"}])],
                 custom_fields=[CustomField(name="Matière", value="Grès émaillé")]),

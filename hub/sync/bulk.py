@@ -3,9 +3,10 @@
 Ingest writes a page's products, payloads and variant SKUs here, past SQLAlchemy's per-row parameter
 handling (a dict per row, compiled per execution), which cost more than the database's own work. The
 values are converted by each column's own bind processor, so what is stored is what SQLAlchemy would
-store. On PostgreSQL, binary ``COPY`` instead of a pipelined ``executemany`` of single-row ``INSERT``
-statements (each parsed, planned and answered on its own): ~7 against ~21 µs a variant SKU row, and ~15 %
-less for a payload row (text ``COPY`` was ~20 % slower there: the server unescapes ~11 KB of JSON).
+store, but for JSON, which is orjson's compact text on both databases (:class:`OrjsonJSON`). On
+PostgreSQL, binary ``COPY`` instead of a pipelined ``executemany`` of single-row ``INSERT`` statements
+(each parsed, planned and answered on its own): ~7 against ~21 µs a variant SKU row, and ~15 % less for a
+payload row (text ``COPY`` was ~20 % slower there: the server unescapes ~11 KB of JSON).
 """
 
 from __future__ import annotations

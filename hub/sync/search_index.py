@@ -13,8 +13,12 @@ triggers, so ingest (the only writer of new products and payloads) must call :fu
 On PostgreSQL the text is also folded and the description's tags stripped here (:func:`folded`), not by
 ``product_search_fold`` and ``regexp_replace`` in the statement: they were ~105 of the server's ~530 µs a
 new product (a 900-character description), and the server is the part of ingest shared by every worker.
-A sync folds in its fetch process (``prepare_page(fold=True)``), beside the worker; the fold is the query
-side's own (``hub.widget.text.fold``), which the SQL function reproduces for the triggers' rows.
+A sync folds in its fetch process (``prepare_page(fold=True)``), beside the worker. The fold is the query
+side's own (``hub.widget.text.fold``) but for the capital sigma (:func:`index_fold`), so that the rows
+equal the triggers' in a database with a UTF-8 or ICU locale. (Under the plain C locale PostgreSQL's
+``lower()`` leaves non-ASCII capitals alone, so its fold differs from Python's for them, as it differed
+from the query side's before; its text search parser does not take those letters for word characters
+either.)
 """
 
 from __future__ import annotations
@@ -55,10 +59,23 @@ VALUES (%s, %s, %s, to_tsvector('english', %s))"""
 _TAG = re.compile(r"<[^>]*>")
 
 
+#: GREEK CAPITAL LETTER SIGMA and GREEK SMALL LETTER SIGMA (not the final form, U+03C2)
+_CAPITAL_SIGMA, _SIGMA = "\u03a3", "\u03c3"
+
+
+def index_fold(value: str) -> str:
+    """``value`` as ``product_search_fold`` folds it (in a database with a UTF-8 or ICU locale): the query
+    side's :func:`hub.widget.text.fold`, except that every capital sigma becomes the small, non-final
+    sigma. Python's ``lower()`` makes a word-final one the final form (U+03C2); PostgreSQL's never does,
+    and the triggers' rows must equal ours. (Compared over every code point alone, after a letter and
+    between two: the only difference.)"""
+    return fold(value.replace(_CAPITAL_SIGMA, _SIGMA) if _CAPITAL_SIGMA in value else value)
+
+
 def folded(name: str, description: str, terms: str) -> tuple[str, str, str]:
     """A product's name, indexed description (tags replaced by a space) and attribute terms as PostgreSQL's
     index reads them: what ``product_search_fold`` and the triggers' tag stripping make of them."""
-    return fold(name), fold(_TAG.sub(" ", description)), fold(terms)
+    return index_fold(name), index_fold(_TAG.sub(" ", description)), index_fold(terms)
 
 
 def folds_text(dialect_name: str) -> bool:
@@ -107,28 +124,21 @@ def write_rows(
     new, payloads = list(new), list(payloads)
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
-    # Every new product also has a payload row: its folded text is looked up (or folded) once.
-    texts = {pk: _folded(p) for pk, p in payloads} if postgres else {}
     if new:
         brands = _names(session, Brand, site_id, {p.brand_id for _pk, p in new if p.brand_id is not None})
         categories = _names(session, Category, site_id, {c for _pk, p in new for c in p.category_ids})
+        if (
+            postgres
+        ):  # once a name: the fold goes character by character, so joined after, the text is the same
+            brands = {key: index_fold(name) for key, name in brands.items()}
+            categories = {key: index_fold(name) for key, name in categories.items()}
         rows = []
         for pk, p in new:
             brand = brands.get(p.brand_id, "") if p.brand_id is not None else ""
             category_text = " ".join(categories[c] for c in p.category_ids if c in categories)
             if postgres:
-                name, description, _terms = texts.get(pk) or _folded(p)
-                row = (
-                    pk,
-                    site_id,
-                    p.visible,
-                    p.stocked,
-                    name,
-                    p.sku,
-                    fold(brand),
-                    fold(category_text),
-                    description,
-                )
+                name, description, _terms = _folded(p)
+                row = (pk, site_id, p.visible, p.stocked, name, p.sku, brand, category_text, description)
             else:
                 filters = sqlite_filters(site_id, p.visible, p.stocked)
                 row = (pk, filters, p.name, p.sku, brand, category_text, p.description)
@@ -136,7 +146,9 @@ def write_rows(
         connection.exec_driver_sql(_PG_PRODUCTS if postgres else _SQLITE_PRODUCTS, rows)
     if payloads:
         if postgres:
-            rows = [(pk, site_id, p.terms, texts[pk][2]) for pk, p in payloads]
+            rows = [
+                (pk, site_id, p.terms, p.folded[2] if p.folded else index_fold(p.terms)) for pk, p in payloads
+            ]
         else:
             rows = [(pk, f"s{site_id}x", p.terms) for pk, p in payloads]
         connection.exec_driver_sql(_PG_ATTRIBUTES if postgres else _SQLITE_ATTRIBUTES, rows)
