@@ -127,9 +127,8 @@ def write_rows(
     if new:
         brands = _names(session, Brand, site_id, {p.brand_id for _pk, p in new if p.brand_id is not None})
         categories = _names(session, Category, site_id, {c for _pk, p in new for c in p.category_ids})
-        if (
-            postgres
-        ):  # once a name: the fold goes character by character, so joined after, the text is the same
+        if postgres:
+            # Once a name: the fold goes character by character, so the joined text is the same.
             brands = {key: index_fold(name) for key, name in brands.items()}
             categories = {key: index_fold(name) for key, name in categories.items()}
         rows = []
