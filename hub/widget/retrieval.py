@@ -10,7 +10,8 @@ happens in Python (``hub.widget.ranking``) on exactly the same rows whichever da
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
@@ -46,11 +47,16 @@ class Scope:
     #: catalog vocabulary); they only steer PostgreSQL's plans, never the results
     common: frozenset[str] = frozenset()
     common_attributes: frozenset[str] = frozenset()
+    #: SQLite: the catalog's own spellings of each alternative, which its index holds instead of the folded
+    #: word (``Vocabulary.spellings_for``)
+    spellings: Mapping[str, list[str]] = field(default_factory=dict)
 
 
-def _sqlite_expr(group: Group) -> str:
+def _sqlite_expr(group: Group, spellings: Mapping[str, list[str]]) -> str:
     # Every word is quoted (FTS5 syntax cannot leak in: words are \w+ only).
-    return "(" + " OR ".join(f'"{w}"*' if group.prefix else f'"{w}"' for w in group.alternatives) + ")"
+    found = [*group.alternatives]
+    found += [s for a in group.alternatives for s in spellings.get(a, ()) if s not in found]
+    return "(" + " OR ".join(f'"{w}"*' if group.prefix else f'"{w}"' for w in found) + ")"
 
 
 def _pg_expr(group: Group, labels: str) -> str:
@@ -79,7 +85,7 @@ def _text_subquery(postgres: bool, u: Understanding, scope: Scope, fields: list[
     columns = [_SQLITE_COLUMNS[f] for f in fields if f in _SQLITE_COLUMNS]
     if not columns:
         return None
-    joined = f" {joiner} ".join(_sqlite_expr(g) for g in u.groups)
+    joined = f" {joiner} ".join(_sqlite_expr(g, scope.spellings) for g in u.groups)
     params["text_query"] = f"filters:s{int(scope.site_id)}x AND {{{' '.join(columns)}}} : ({joined})"
     return "SELECT rowid FROM product_search WHERE product_search MATCH :text_query ORDER BY rowid DESC LIMIT :inner"
 
@@ -92,7 +98,7 @@ def _attribute_subquery(postgres: bool, u: Understanding, scope: Scope, params: 
             "SELECT product_id FROM product_attribute_search WHERE site_id = :site_id "  # noqa: S608 (order is one of two constants)
             f"AND document @@ to_tsquery('english', :attr_query) ORDER BY {order} DESC LIMIT :inner"
         )
-    joined = " OR ".join(_sqlite_expr(g) for g in u.groups)
+    joined = " OR ".join(_sqlite_expr(g, scope.spellings) for g in u.groups)
     params["attr_query"] = f"filters:s{int(scope.site_id)}x AND terms : ({joined})"
     return (
         "SELECT rowid FROM product_attributes WHERE product_attributes MATCH :attr_query "

@@ -131,7 +131,7 @@ def find(
 
     scope = Scope(
         site_id, opts.include_hidden, opts.include_out_of_stock, tuple(prefs.weights.items()),
-        common(False), common(True),
+        common(False), common(True), _index_spellings(session, u, vocab),
     )  # fmt: skip
     ids = candidate_ids(session, u, scope) if (u.groups or u.has_filters()) else []
     for kind in ("category", "brand"):
@@ -154,6 +154,15 @@ def find(
     elif u.corrected:
         answer.did_you_mean = u.corrected
     return answer
+
+
+def _index_spellings(session: Session, u: Understanding, vocab) -> dict[str, list[str]]:
+    """SQLite: the catalog's own spellings of the query's words, and of the brand and category words a
+    relaxed query asks for (``Vocabulary.spellings_for``). PostgreSQL's index is folded like the query."""
+    if session.get_bind().dialect.name != "sqlite":
+        return {}
+    groups = [*u.groups, *(Group(word=w, alternatives=[w]) for w in (*u.category_words, *u.brand_words))]
+    return {a: found for g in groups for a in g.alternatives if (found := vocab.spellings_for(a, g.prefix))}
 
 
 def _did_you_mean(u: Understanding, vocab) -> str | None:

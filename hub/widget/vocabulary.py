@@ -28,7 +28,11 @@ from hub.widget.text import fold, words
 
 #: words shorter than this are never "corrected" (too many neighbours: "tea" -> "pea")
 MIN_TYPO_LENGTH = 4
+#: a word still being typed asks the index for at most this many spellings of the words it starts
+MAX_SPELLINGS = 20
 _NUMERIC = re.compile(r"^\d+$")
+#: a word as written (``hub.widget.text.words`` without the fold)
+_RAW_WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -44,15 +48,25 @@ class Vocabulary:
     cheap_price: Decimal | None = None  #: the price below which a third of the catalog sells
     products: int = 0  #: live products read
     attribute_counts: Counter = field(default_factory=Counter)  #: words of SKUs, options, fields, tags
+    #: folded word -> the catalog's own spellings of it, lower case, where folding took more than case
+    #: ("ελληνικος" -> "ελληνικός"): SQLite's tokenizer removes Latin accents only (:meth:`spellings_for`)
+    spellings: dict[str, set[str]] = field(default_factory=dict)
+    _spelled: list[str] = field(default_factory=list)
     _sorted: list[str] = field(default_factory=list)
     _deletes: dict[str, list[str]] = field(default_factory=dict)
     _by_initial: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, value: str | None, n: int = 1) -> None:
-        """Count the words of ``value``."""
+        """Count the words of ``value`` (and keep their spellings, when folding changed them)."""
         for word in words(value or ""):
             if not _NUMERIC.match(word):
                 self.counts[word] += n
+        if value and not value.isascii():
+            for written in _RAW_WORD.findall(value.lower()):
+                for part in written.split("_"):
+                    folded = fold(part)
+                    if folded != part:
+                        self.spellings.setdefault(folded, set()).add(part)
 
     def freeze(self) -> Vocabulary:
         """Build the lookup structures once all words are in."""
@@ -68,7 +82,23 @@ class Vocabulary:
         for word in self._sorted:
             by_initial.setdefault(word[0], []).append(word)
         self._by_initial = by_initial
+        self._spelled = sorted(self.spellings)
         return self
+
+    def spellings_for(self, word: str, prefix: bool = False) -> list[str]:
+        """The catalog's spellings of the folded ``word`` (with ``prefix``, of the words it starts; at most
+        :data:`MAX_SPELLINGS`). SQLite's index keeps marks its tokenizer does not remove (all but Latin
+        accents: "йогурт", "ελληνικός") while shoppers' words are folded ("иогурт", "ελληνικος"), so its
+        queries ask for these too; PostgreSQL's index is folded like the query and needs none."""
+        if not prefix:
+            return sorted(self.spellings.get(word, ()))
+        found: list[str] = []
+        start = bisect.bisect_left(self._spelled, word)
+        for key in self._spelled[start:]:
+            if not key.startswith(word) or len(found) >= MAX_SPELLINGS:
+                break
+            found.extend(sorted(self.spellings[key]))
+        return found[:MAX_SPELLINGS]
 
     def knows(self, word: str) -> bool:
         """Is ``word`` (or its plural/singular) a word of the catalog?"""
