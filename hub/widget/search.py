@@ -161,8 +161,9 @@ def _index_spellings(session: Session, u: Understanding, vocab) -> dict[str, lis
     relaxed query asks for (``Vocabulary.spellings_for``). PostgreSQL's index is folded like the query."""
     if session.get_bind().dialect.name != "sqlite":
         return {}
-    groups = [*u.groups, *(Group(word=w, alternatives=[w]) for w in (*u.category_words, *u.brand_words))]
-    return {a: found for g in groups for a in g.alternatives if (found := vocab.spellings_for(a, g.prefix))}
+    asked = [(a, g.prefix) for g in u.groups for a in g.alternatives]
+    asked += [(w, False) for w in (*u.category_words, *u.brand_words)]
+    return {word: found for word, prefix in asked if (found := vocab.spellings_for(word, prefix))}
 
 
 def _did_you_mean(u: Understanding, vocab) -> str | None:

@@ -25,8 +25,17 @@ def fold(value: str) -> str:
 
 def words(value: str) -> list[str]:
     """The folded words of ``value``, in order (underscores are not word characters here)."""
+    return _split(fold(value))
+
+
+def written_words(value: str) -> list[str]:
+    """The words of ``value`` in lower case as written, accents kept: :func:`words` without the fold."""
+    return _split(value.lower())
+
+
+def _split(text: str) -> list[str]:
     found = []
-    for word in _WORD.findall(fold(value)):
+    for word in _WORD.findall(text):
         for part in word.split("_"):
             if part:
                 found.append(part)

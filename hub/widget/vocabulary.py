@@ -24,15 +24,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from hub.models import Brand, Category, Product, Site, SyncRun, WebhookBatch
-from hub.widget.text import fold, words
+from hub.widget.text import fold, words, written_words
 
 #: words shorter than this are never "corrected" (too many neighbours: "tea" -> "pea")
 MIN_TYPO_LENGTH = 4
 #: a word still being typed asks the index for at most this many spellings of the words it starts
 MAX_SPELLINGS = 20
 _NUMERIC = re.compile(r"^\d+$")
-#: a word as written (``hub.widget.text.words`` without the fold)
-_RAW_WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -62,11 +60,10 @@ class Vocabulary:
             if not _NUMERIC.match(word):
                 self.counts[word] += n
         if value and not value.isascii():
-            for written in _RAW_WORD.findall(value.lower()):
-                for part in written.split("_"):
-                    folded = fold(part)
-                    if folded != part:
-                        self.spellings.setdefault(folded, set()).add(part)
+            for written in written_words(value):
+                folded = fold(written)
+                if folded != written:
+                    self.spellings.setdefault(folded, set()).add(written)
 
     def freeze(self) -> Vocabulary:
         """Build the lookup structures once all words are in."""
